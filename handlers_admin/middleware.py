@@ -1,0 +1,25 @@
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+
+class HtmxMessagesMiddleware:
+    """Flash messages left by an htmx request reach the page as an out-of-band swap."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            getattr(request, "htmx", False)
+            and not request.htmx.boosted
+            and response.status_code < 300
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.streaming
+            and messages.get_messages(request)
+        ):
+            response.write(render_to_string("base.html#messages", {"oob": True}, request=request))
+        return response

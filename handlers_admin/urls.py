@@ -1,0 +1,12 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from handlers_admin import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("handlers/", views.handler_list, name="handler_list"),
+    path("overview/", views.overview, name="overview"),
+    path("audit/", views.audit, name="audit"),
+]

@@ -1,0 +1,121 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from handlers_admin.roles import Role, role_of
+from tests.conftest import PASSWORD
+
+
+def test_a_member_signs_in_and_lands_on_the_handlers(viewer: User, client: Client) -> None:
+    response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("handler_list")
+    page = client.get(reverse("handler_list"))
+    assert "vera" in page.text and "Viewer" in page.text
+
+
+def test_a_wrong_password_is_refused_with_a_message(viewer: User, client: Client) -> None:
+    response = client.post(reverse("login"), {"username": "vera", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+    assert 'value="vera"' in response.text
+
+
+def test_repeated_failed_sign_ins_are_throttled(viewer: User, client: Client) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "vera", "password": "nope"})
+    response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_needs_a_post_and_ends_the_session(viewer_client: Client) -> None:
+    response = viewer_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert viewer_client.get(reverse("handler_list")).status_code == 302
+
+
+def test_a_member_changes_their_own_password(viewer: User, viewer_client: Client) -> None:
+    response = viewer_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "an-even-longer-one-77", "new_password2": "an-even-longer-one-77"},
+    )
+    assert response.status_code == 302
+    viewer.refresh_from_db()
+    assert viewer.check_password("an-even-longer-one-77")
+
+
+def test_csrf_is_enforced_on_posts(viewer: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(viewer)
+    assert client.post(reverse("logout")).status_code == 403
+
+
+def test_the_csrf_token_rides_on_the_body_for_htmx(viewer_client: Client) -> None:
+    page = viewer_client.get(reverse("handler_list")).text
+    assert "hx-headers='{\"X-CSRFToken\": \"" in page
+
+
+@pytest.mark.django_db
+def test_create_member_creates_then_updates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMBER_PASSWORD", "first-password-for-bob")
+    out = StringIO()
+    call_command("create_member", "bob", "--role", "viewer", stdout=out)
+    assert "Created bob as viewer" in out.getvalue()
+    bob = User.objects.get(username="bob")
+    assert role_of(bob) == Role.VIEWER and not bob.is_staff
+    assert bob.check_password("first-password-for-bob")
+
+    monkeypatch.setenv("MEMBER_PASSWORD", "second-password-for-bob")
+    call_command("create_member", "bob", "--role", "admin", stdout=StringIO())
+    bob.refresh_from_db()
+    assert role_of(bob) == Role.ADMIN and bob.is_staff
+    assert list(bob.groups.values_list("name", flat=True)) == ["admin"]
+    assert bob.check_password("second-password-for-bob")
+
+
+@pytest.mark.django_db
+def test_create_member_refuses_a_weak_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMBER_PASSWORD", "123")
+    with pytest.raises(CommandError, match="too short"):
+        call_command("create_member", "bob", "--role", "viewer")
+    assert not User.objects.filter(username="bob").exists()
+
+
+@pytest.mark.django_db
+def test_create_member_without_password_or_terminal_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEMBER_PASSWORD", raising=False)
+    monkeypatch.setattr("handlers_admin.management.commands.create_member.Command.stdin_is_interactive", lambda self: False)
+    with pytest.raises(CommandError, match="MEMBER_PASSWORD"):
+        call_command("create_member", "bob", "--role", "viewer")
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database_without_secrets(client: Client) -> None:
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert settings.API_KEY not in response.text
+
+
+def test_check_deploy_is_clean_with_production_defaults() -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "READ_DOT_ENV": "false",
+        "SECRET_KEY": "x7!kP2#vQ9@mL4$wR8^tY1&uI6*oA3(sD5)fG0_hJ-zX+cV=bN~",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
