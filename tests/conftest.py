@@ -1,4 +1,5 @@
 import os
+import threading
 
 import pytest
 from django.contrib.auth.models import User
@@ -72,3 +73,29 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def sandbox(tmp_path, settings):
+    """A sandbox API over real HTTP on a free port, seeded afresh, with the panel pointed at it."""
+    from sandbox.seed import seed_rows
+    from sandbox.server import SandboxApi, serve
+    from sandbox.store import Store
+
+    servers = []
+
+    def start(variant: str = "full", rate_limit: int = 0, seed: bool = True):
+        store = Store(tmp_path / f"sandbox-{len(servers)}.sqlite3")
+        if seed:
+            store.replace_all(seed_rows(variant))
+        server = serve(SandboxApi(store, settings.API_KEY, variant=variant, rate_limit=rate_limit), port=0)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        settings.API_BASE_URL = server.url
+        settings.API_VARIANT = variant
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

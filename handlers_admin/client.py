@@ -1,0 +1,418 @@
+"""The one module that speaks HTTP to the remote API and reads its JSON (see shared/API.md)."""
+
+import enum
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+
+PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
+ORDER_FIELDS = ("notification_handler_id", "datetime", "last_datetime", "name")
+API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+GENERATION_KEY = "api:generation"
+BLOCKED_KEY = "api:blocked-until"
+
+
+class State(enum.IntEnum):
+    OFF = 0
+    ON = 1
+    PENDING = 2
+
+
+@dataclass(frozen=True)
+class Handler:
+    id: int
+    type: str
+    name: str
+    settings: dict[str, str]
+    state: State
+    created: datetime | None
+    last_used: datetime | None
+
+
+@dataclass(frozen=True)
+class HandlerPage:
+    items: list[Handler]
+    page: int
+    per_page: int
+    total: int
+    total_pages: int
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    page: int = 1
+    results_per_page: int = 25
+    search: str = ""
+    is_enabled: bool | None = None
+    type: str = ""
+    datetime_field: str = ""
+    datetime_start: datetime | None = None
+    datetime_end: datetime | None = None
+    order_by: str = ""
+    order_type: str = ""
+
+    def params(self, datetime_format: str) -> dict[str, str]:
+        params = {"page": str(self.page), "results_per_page": str(self.results_per_page)}
+        if self.search:
+            params |= {"search": self.search, "search_by": "name"}
+        if self.is_enabled is not None:
+            params["is_enabled"] = "1" if self.is_enabled else "0"
+        if self.type:
+            params["type"] = self.type
+        if self.datetime_field and (self.datetime_start or self.datetime_end):
+            params["datetime_field"] = self.datetime_field
+            for name in ("datetime_start", "datetime_end"):
+                if value := getattr(self, name):
+                    params[name] = value.astimezone(UTC).strftime(datetime_format)
+        if self.order_by:
+            params |= {"order_by": self.order_by, "order_type": self.order_type or "ASC"}
+        return params
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a create or update answered: always the id, and the handler when the server sent it."""
+
+    id: int
+    handler: Handler | None = None
+
+
+class ApiError(Exception):
+    status: int | None = None
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NotConfigured(ApiError):
+    pass
+
+
+class Unreachable(ApiError):
+    pass
+
+
+class Refused(ApiError):
+    """401 and other 4xx: a bad key, but also a missing field or a plan limit; the server's title says which."""
+
+
+class NotFound(ApiError):
+    pass
+
+
+class RateLimited(ApiError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            _("The team has used up its API calls for this minute. Try again in %(seconds)s seconds.")
+            % {"seconds": retry_after},
+            status=429,
+        )
+        self.retry_after = retry_after
+
+
+class ServerFault(ApiError):
+    pass
+
+
+class BadAnswer(ApiError):
+    pass
+
+
+class _GetOnlyRetry(Retry):
+    """Retries reads only: a POST or DELETE that failed midway may have been carried out."""
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Retry:
+        if method and method.upper() not in (self.allowed_methods or ()):
+            return Retry(0, raise_on_status=False).increment(method, url, *args, **kwargs)
+        return super().increment(method, url, *args, **kwargs)
+
+
+class ApiSession(requests.Session):
+    def __init__(self) -> None:
+        super().__init__()
+        retry = _GetOnlyRetry(
+            total=2, connect=2, read=2, status=2, backoff_factor=0.3,
+            status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}), raise_on_status=False,
+            respect_retry_after_header=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=8)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+
+_session: ApiSession | None = None
+
+
+def session() -> ApiSession:
+    # One session per process, so connections are kept alive between calls.
+    global _session
+    if _session is None:
+        _session = ApiSession()
+    return _session
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        datetime_format: str = "%d-%m-%Y %H:%M:%S",
+        cache_seconds: int = 10,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.datetime_format = datetime_format
+        self.cache_seconds = cache_seconds
+        # Cache keys tell servers and keys apart without holding the key itself.
+        self._namespace = hashlib.sha256(f"{self.base_url}\n{api_key}".encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_settings(cls) -> "ApiClient":
+        return cls(
+            settings.API_BASE_URL,
+            settings.API_KEY,
+            timeout=settings.API_TIMEOUT,
+            datetime_format=settings.API_DATETIME_FORMAT,
+            cache_seconds=settings.API_CACHE_SECONDS,
+        )
+
+    # The five calls.
+
+    def list(self, query: ListQuery = ListQuery()) -> HandlerPage:
+        params = query.params(self.datetime_format)
+        return self._cached_read(f"list:{sorted(params.items())}", lambda: self._page(self._get("notification-handlers/", params), query))
+
+    def list_all(self, query: ListQuery = ListQuery()) -> Iterator[Handler]:
+        page = self.list(replace(query, page=1, results_per_page=1000))
+        yield from page.items
+        for number in range(2, page.total_pages + 1):
+            yield from self.list(replace(query, page=number, results_per_page=1000)).items
+
+    def get(self, handler_id: int, *, fresh: bool = False) -> Handler:
+        def fetch() -> Handler:
+            return self._handler(self._data(self._get(f"notification-handlers/{int(handler_id)}")))
+
+        return fetch() if fresh else self._cached_read(f"get:{int(handler_id)}", fetch)
+
+    def create(self, fields: Mapping[str, str]) -> Saved:
+        return self._saved(self._write("POST", "notification-handlers", fields))
+
+    def update(self, handler_id: int, fields: Mapping[str, str | bool]) -> Saved:
+        body = {k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in fields.items()}
+        saved = self._saved(self._write("POST", f"notification-handlers/{int(handler_id)}", body))
+        return saved if saved.id else replace(saved, id=int(handler_id))
+
+    def delete(self, handler_id: int) -> None:
+        self._write("DELETE", f"notification-handlers/{int(handler_id)}", None)
+
+    # Call budget: a short read cache that writes clear, and a gate closed while rate limited.
+
+    def _cached_read[T](self, what: str, fetch: Callable[[], T]) -> T:
+        generation = cache.get(GENERATION_KEY, 0)
+        key = f"api:{self._namespace}:{generation}:{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+        if (hit := cache.get(key)) is not None:
+            return hit
+        value = fetch()
+        if self.cache_seconds > 0:
+            cache.set(key, value, self.cache_seconds)
+        return value
+
+    def _check_gate(self) -> None:
+        blocked_until = cache.get(BLOCKED_KEY)
+        if blocked_until and (wait := blocked_until - time.time()) > 0:
+            raise RateLimited(max(1, math.ceil(wait)))
+
+    def _close_gate(self, response: requests.Response) -> int:
+        raw = response.headers.get("X-RateLimit-Reset", "")
+        seconds = int(raw) if raw.isdigit() else 60
+        if seconds > 1_000_000_000:  # an epoch timestamp rather than a delay
+            seconds = int(seconds - time.time())
+        seconds = min(max(seconds, 1), 3600)
+        cache.set(BLOCKED_KEY, time.time() + seconds, seconds + 1)
+        return seconds
+
+    # Transport.
+
+    def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return self._json(self._request("GET", path, params=params))
+
+    def _write(self, method: str, path: str, fields: Mapping[str, str] | None) -> Any:
+        try:
+            response = self._request(method, path, files={k: (None, str(v)) for k, v in (fields or {}).items()} or None)
+        finally:
+            cache.set(GENERATION_KEY, time.time_ns(), None)
+        return self._json(response) if response.content.strip() else None
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if not (self.base_url and self.api_key):
+            raise NotConfigured(_("The panel is not connected to the API yet: set API_BASE_URL and API_KEY."))
+        self._check_gate()
+        url = f"{self.base_url}/{path}"
+        started = time.monotonic()
+        try:
+            response = session().request(
+                method, url, timeout=(self.timeout, self.timeout),
+                headers={"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}, **kwargs,
+            )
+        except requests.Timeout as e:
+            log.warning("API %s /%s timed out", method, path)
+            raise Unreachable(
+                _("The API did not answer within %(seconds)s seconds. Try again in a moment.") % {"seconds": f"{self.timeout:g}"}
+            ) from e
+        except requests.RequestException as e:
+            log.warning("API %s /%s unreachable: %s", method, path, type(e).__name__)
+            raise Unreachable(
+                _("The API at %(host)s could not be reached. Check that it is up and that API_BASE_URL is right.")
+                % {"host": urlsplit(self.base_url).netloc}
+            ) from e
+        log.info("API %s /%s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    def _error(self, response: requests.Response) -> ApiError:
+        status = response.status_code
+        title = self._title(response)
+        if status == 429:
+            return RateLimited(self._close_gate(response))
+        if status == 404:
+            if title is None and not self._is_json(response):
+                return NotFound(
+                    _("The API answered with a web page instead of data: it may be switched off on the product, or API_BASE_URL may be wrong."),
+                    status=404,
+                )
+            return NotFound(_("That handler does not exist any more: it may have been deleted."), status=404)
+        if status >= 500:
+            return ServerFault(
+                _("The API had a problem on its side (error %(status)s). Try again in a moment.") % {"status": status},
+                status=status,
+            )
+        return Refused(
+            _("The API refused this: “%(title)s”") % {"title": title or _("no reason given")},
+            status=status,
+        )
+
+    def _title(self, response: requests.Response) -> str | None:
+        try:
+            errors = response.json().get("errors")
+            title = str(errors[0]["title"]).strip()
+        except (ValueError, AttributeError, LookupError, TypeError):
+            return None
+        return title.replace(self.api_key, "•••")[:300] if title else None
+
+    @staticmethod
+    def _is_json(response: requests.Response) -> bool:
+        return "json" in response.headers.get("Content-Type", "")
+
+    # Reading the answers, whatever variation of them a server sends.
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as e:
+            raise self._bad_answer() from e
+
+    def _bad_answer(self) -> BadAnswer:
+        return BadAnswer(_("The API sent an answer the panel cannot read. The fault is on the API's side; try again later."))
+
+    def _data(self, body: Any) -> Any:
+        if not isinstance(body, dict) or "data" not in body:
+            raise self._bad_answer()
+        return body["data"]
+
+    def _page(self, body: Any, query: ListQuery) -> HandlerPage:
+        items = self._data(body)
+        meta = body.get("meta") or {}
+        if not isinstance(items, list) or not isinstance(meta, dict):
+            raise self._bad_answer()
+        try:
+            per_page = int(meta.get("results_per_page") or query.results_per_page)
+            total = int(meta.get("total", meta.get("total_results", len(items))))
+            total_pages = int(meta.get("total_pages") or max(1, math.ceil(total / per_page)))
+            page = int(meta.get("page") or query.page)
+        except (TypeError, ValueError) as e:
+            raise self._bad_answer() from e
+        return HandlerPage([self._handler(item) for item in items], page, per_page, total, total_pages)
+
+    def _saved(self, body: Any) -> Saved:
+        if body is None:
+            return Saved(0)
+        data = self._data(body)
+        if not isinstance(data, dict):
+            raise self._bad_answer()
+        try:
+            handler_id = int(data["id"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise self._bad_answer() from e
+        return Saved(handler_id, self._handler(data) if "type" in data else None)
+
+    def _handler(self, data: Any) -> Handler:
+        try:
+            raw_settings = data.get("settings") or {}
+            if isinstance(raw_settings, str):
+                raw_settings = json.loads(raw_settings) or {}
+            if isinstance(raw_settings, list) and not raw_settings:  # PHP encodes an empty map as []
+                raw_settings = {}
+            if not isinstance(raw_settings, dict):
+                raise TypeError("settings is not an object")
+            return Handler(
+                id=int(data["id"]),
+                type=str(data["type"]),
+                name=str(data.get("name") or ""),
+                settings={str(k): "" if v is None else str(v) for k, v in raw_settings.items()},
+                state=self._state(data.get("is_enabled")),
+                created=self._time(data.get("datetime")),
+                last_used=self._time(data.get("last_datetime")),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise self._bad_answer() from e
+
+    @staticmethod
+    def _state(value: Any) -> State:
+        if isinstance(value, str):
+            value = {"true": 1, "false": 0}.get(value.lower(), value)
+        return State(int(value or 0))
+
+    @staticmethod
+    def _time(value: Any) -> datetime | None:
+        if not value or str(value).startswith("0000-00-00"):
+            return None
+        text = str(value)
+        try:
+            parsed = datetime.strptime(text, API_TIME_FORMAT)
+        except ValueError:
+            parsed = datetime.fromisoformat(text)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def client() -> ApiClient:
+    return ApiClient.from_settings()

@@ -1,0 +1,39 @@
+import secrets
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from sandbox.seed import seed_rows
+from sandbox.server import SandboxApi, serve
+from sandbox.store import Store
+
+
+class Command(BaseCommand):
+    help = "Serve a stand-in of the remote notification-handlers API at http://127.0.0.1:PORT/api/."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=8001)
+        parser.add_argument("--variant", choices=["full", "basic"], default="full")
+        parser.add_argument("--rate-limit", type=int, default=60, help="calls a minute per key; 0 for none")
+        parser.add_argument("--reset", action="store_true", help="restore the seed data")
+        parser.add_argument("--key", default="", help="the API key to accept (default: API_KEY, or a new one)")
+        parser.add_argument("--data", default=str(Path(settings.BASE_DIR) / "var" / "sandbox.sqlite3"))
+        parser.add_argument("--verbose", action="store_true", help="log every request")
+
+    def handle(self, *args: Any, port: int, variant: str, rate_limit: int, reset: bool, key: str, data: str, verbose: bool, **options: Any) -> None:
+        Path(data).parent.mkdir(parents=True, exist_ok=True)
+        store = Store(data)
+        if reset or store.is_empty():
+            store.replace_all(seed_rows(variant))
+        key = key or settings.API_KEY or "sandbox-" + secrets.token_urlsafe(16)
+        server = serve(SandboxApi(store, key, variant=variant, rate_limit=rate_limit), port=port, verbose=verbose)
+        self.stdout.write(f"Sandbox API ({variant}) at http://127.0.0.1:{port}/api/ — key: {key[:12]}…")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

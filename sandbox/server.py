@@ -1,0 +1,282 @@
+"""A stand-in for the remote notification-handlers API, served over real HTTP (see shared/API.md)."""
+
+import json
+import math
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from handlers_admin.types import HANDLER_TYPES, MAX_LENGTH
+from sandbox.store import Filters, Store, now
+
+PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
+MISSING_BEARER = "The request is missing the Bearer Authentication header."
+NO_ACCESS = "You do not have access to the API."
+REQUIRED = "You must fill all the required fields."
+PLAN_LIMIT = "Your have exceeded the limits of your current plan."
+NOT_FOUND = "The resource could not be found."
+ROUTE = re.compile(r"^/api/notification-handlers(?:/(?P<id>[^/]+))?/?$")
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, title: str, status_field: int | str | None = None) -> None:
+        self.status, self.title, self.status_field = status, title, status_field or status
+
+
+class RateLimiter:
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._calls: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> dict[str, str]:
+        if self.per_minute <= 0:
+            return {}
+        with self._lock:
+            calls, moment = self._calls[key], time.monotonic()
+            while calls and calls[0] <= moment - 60:
+                calls.popleft()
+            if len(calls) >= self.per_minute:
+                reset = max(1, math.ceil(calls[0] + 60 - moment))
+                raise RateLimitedError({"X-RateLimit-Limit": str(self.per_minute), "X-RateLimit-Reset": str(reset)})
+            calls.append(moment)
+            return {"X-RateLimit-Limit": str(self.per_minute), "X-RateLimit-Remaining": str(self.per_minute - len(calls))}
+
+
+class RateLimitedError(Exception):
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.headers = headers
+
+
+class SandboxApi:
+    def __init__(self, store: Store, api_key: str, *, variant: str = "full", rate_limit: int = 60) -> None:
+        self.store = store
+        self.api_key = api_key
+        self.variant = variant
+        self.limiter = RateLimiter(rate_limit)
+        self.types = {slug: t for slug, t in HANDLER_TYPES.items() if variant in t.variants}
+
+    def respond(self, request: "Request") -> Response:
+        limit_headers: dict[str, str] = {}
+        try:
+            key = self.authenticate(request.headers.get("Authorization", ""))
+            limit_headers = self.limiter.check(key)
+            status, body = self.route(request)
+        except RateLimitedError as e:
+            return self.errors(429, "Too many requests.", e.headers)
+        except HttpError as e:
+            return self.errors(e.status, e.title, limit_headers, e.status_field)
+        if body is None:
+            return status, {"Content-Type": "text/html; charset=UTF-8", "Content-Length": "0"} | limit_headers, b""
+        return self.json(status, body, limit_headers)
+
+    def authenticate(self, header: str) -> str:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HttpError(401, MISSING_BEARER, "401")
+        if token.strip() != self.api_key:
+            raise HttpError(401, NO_ACCESS)
+        return token.strip()
+
+    def route(self, request: "Request") -> tuple[int, Any]:
+        method = request.method
+        match = ROUTE.match(request.path)
+        if not match:
+            raise HttpError(404, NOT_FOUND)
+        raw_id = match["id"]
+        if raw_id is None:
+            if method == "GET":
+                return 200, self.list(request)
+            if method == "POST":
+                return 201, self.create(request.form())
+            raise HttpError(404, NOT_FOUND)
+        if not raw_id.isdigit() or (handler := self.store.get(int(raw_id))) is None:
+            raise HttpError(404, NOT_FOUND)
+        if method == "GET":
+            return 200, {"data": self.serialize(handler)}
+        if method == "POST":
+            return 200, self.update(handler, request.form())
+        if method == "DELETE":
+            self.store.delete(handler["id"])
+            return 200, None
+        raise HttpError(404, NOT_FOUND)
+
+    def list(self, request: "Request") -> dict[str, Any]:
+        query = {k: v[-1] for k, v in parse_qs(request.query).items()}
+        page = int(query["page"]) if query.get("page", "").isdigit() and int(query["page"]) > 0 else 1
+        per_page = int(query.get("results_per_page", "25")) if query.get("results_per_page") in map(str, PER_PAGE) else 25
+        filters = Filters()
+        if self.variant == "full":
+            filters = Filters(
+                search=query.get("search", "") if query.get("search_by", "name") == "name" else "",
+                is_enabled={"1": 1, "true": 1, "0": 0, "false": 0}.get(query.get("is_enabled", "").lower()),
+                type=query.get("type", "") if query.get("type") in self.types else "",
+                datetime_field=query.get("datetime_field", ""),
+                datetime_start=query.get("datetime_start", ""),
+                datetime_end=query.get("datetime_end", ""),
+                order_by=query.get("order_by", "notification_handler_id"),
+                order_type=query.get("order_type", "DESC"),
+            )
+        rows, total = self.store.search(filters, page, per_page)
+        total_pages = max(1, math.ceil(total / per_page))
+        base = f"http://{request.headers.get('Host', 'localhost')}/api/notification-handlers"
+
+        def link(number: int) -> str:
+            return f"{base}?{urlencode({k: v for k, v in query.items() if k != 'page'} | {'page': number})}"
+
+        return {
+            "data": [self.serialize(row) for row in rows],
+            "meta": {"page": page, "results_per_page": per_page, "total": total, "total_pages": total_pages},
+            "links": {
+                "first": link(1),
+                "last": link(total_pages),
+                "next": link(page + 1) if page < total_pages else None,
+                "prev": link(page - 1) if page > 1 else None,
+                "self": link(page),
+            },
+        }
+
+    def create(self, form: dict[str, str]) -> dict[str, Any]:
+        if not form.get("name", "").strip() or not form.get("type"):
+            raise HttpError(401, REQUIRED)
+        handler_type = self.types.get(form["type"])
+        if handler_type is None:
+            raise HttpError(401, PLAN_LIMIT)
+        handler_id = self.store.create(
+            {
+                "type": handler_type.slug,
+                "name": form["name"][:MAX_LENGTH],
+                "settings": self.settings_from(handler_type.slug, form),
+                # A new email address must be confirmed before it is used.
+                "is_enabled": 2 if handler_type.slug == "email" and self.variant == "full" else 1,
+                "last_datetime": None,
+                "datetime": now(),
+            }
+        )
+        return {"data": {"id": handler_id}}
+
+    def update(self, handler: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if "name" in form:
+            if not form["name"].strip():
+                raise HttpError(401, REQUIRED)
+            changes["name"] = form["name"][:MAX_LENGTH]
+        slug = form.get("type", handler["type"])
+        if slug not in self.types:
+            raise HttpError(401, PLAN_LIMIT)
+        # As real servers do: sending any of a type's fields rewrites them all, a missing one as "".
+        fields = [f.name for f in self.types[slug].fields]
+        if slug != handler["type"] or any(name in form for name in fields):
+            changes |= {"type": slug, "settings": self.settings_from(slug, form)}
+        if "is_enabled" in form:
+            try:
+                changes["is_enabled"] = 1 if int(form["is_enabled"]) else 0
+            except ValueError:
+                changes["is_enabled"] = 0
+        if changes:
+            self.store.update(handler["id"], changes)
+        return {"data": {"id": handler["id"]}}
+
+    def settings_from(self, slug: str, form: dict[str, str]) -> dict[str, str]:
+        return {f.name: form.get(f.name, "")[: f.max_length] for f in self.types[slug].fields}
+
+    def serialize(self, row: dict[str, Any]) -> dict[str, Any]:
+        enabled = row["is_enabled"] if self.variant == "full" else bool(row["is_enabled"])
+        return {
+            "id": row["id"],
+            "type": row["type"],
+            "name": row["name"],
+            "settings": row["settings"],
+            "is_enabled": enabled,
+            "last_datetime": row["last_datetime"],
+            "datetime": row["datetime"],
+        }
+
+    def json(self, status: int, body: Any, headers: dict[str, str]) -> Response:
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        return status, {"Content-Type": "application/json; charset=UTF-8", "Content-Length": str(len(payload))} | headers, payload
+
+    def errors(self, status: int, title: str, headers: dict[str, str], status_field: int | str | None = None) -> Response:
+        return self.json(status, {"errors": [{"title": title, "status": status_field or status}]}, headers)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: Message
+    body: bytes
+
+    def form(self) -> dict[str, str]:
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + self.body)
+            return {
+                name: part.get_payload(decode=True).decode("utf-8", "replace")
+                for part in message.iter_parts()
+                if (name := part.get_param("name", header="content-disposition"))
+            }
+        return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps connections open between calls, as real servers do.
+    protocol_version = "HTTP/1.1"
+    # One buffered write per answer: headers and body sent apart stall on delayed ACKs.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
+    server: "SandboxServer"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except ConnectionError:
+            self.close_connection = True
+
+    def answer(self) -> None:
+        path, _, query = self.path.partition("?")
+        length = int(self.headers.get("Content-Length") or 0)
+        request = Request(self.command, path, query, self.headers, self.rfile.read(length) if length else b"")
+        status, headers, body = self.server.app.respond(request)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, app: SandboxApi, host: str, port: int, *, verbose: bool = False) -> None:
+        super().__init__((host, port), RequestHandler)
+        self.app, self.verbose, self.connections = app, verbose, 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server_address[0]}:{self.server_address[1]}/api"
+
+
+def serve(app: SandboxApi, host: str = "127.0.0.1", port: int = 8001, *, verbose: bool = False) -> SandboxServer:
+    return SandboxServer(app, host, port, verbose=verbose)

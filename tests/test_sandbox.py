@@ -1,0 +1,180 @@
+"""The sandbox against the published documents (shared/seeds) and API.md, over real HTTP."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from django.conf import settings
+
+from handlers_admin.client import ListQuery, RateLimited, Refused, State, client
+from handlers_admin.types import HANDLER_TYPES
+from sandbox.seed import SIZE
+from sandbox.store import Store
+
+DOCUMENTED_KEYS = {"id", "type", "name", "settings", "is_enabled", "last_datetime", "datetime"}
+
+
+def call(server, method: str, path: str = "", key: str | None = None, **kwargs) -> requests.Response:
+    headers = {} if key == "" else {"Authorization": f"Bearer {key or settings.API_KEY}"}
+    return requests.request(method, f"{server.url}/notification-handlers{path}", headers=headers, timeout=5, **kwargs)
+
+
+def form(**fields: str) -> dict:
+    return {"files": {k: (None, v) for k, v in fields.items()}}
+
+
+def test_a_missing_bearer_header_is_refused_as_documented(sandbox) -> None:
+    response = call(sandbox(), "GET", "/", key="")
+    assert response.status_code == 401
+    assert response.json() == {"errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]}
+
+
+def test_a_wrong_key_is_refused(sandbox) -> None:
+    response = call(sandbox(), "GET", "/", key="not-the-key")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["title"] == "You do not have access to the API."
+
+
+def test_the_list_has_the_documented_shape(sandbox) -> None:
+    body = call(sandbox(), "GET", "/").json()
+    assert set(body) == {"data", "meta", "links"}
+    assert body["meta"] == {"page": 1, "results_per_page": 25, "total": SIZE, "total_pages": 6}
+    assert set(body["links"]) == {"first", "last", "next", "prev", "self"}
+    assert body["links"]["prev"] is None and body["links"]["next"].endswith("page=2")
+    assert all(set(item) == DOCUMENTED_KEYS for item in body["data"])
+    assert len(body["data"]) == 25
+
+
+def test_the_seed_is_realistic(sandbox) -> None:
+    sandbox()
+    handlers = list(client().list_all())
+    assert len(handlers) == SIZE
+    assert {h.type for h in handlers} == set(HANDLER_TYPES)
+    never = sum(h.last_used is None for h in handlers)
+    assert 0.1 * SIZE < never < 0.3 * SIZE
+    used = [h.last_used for h in handlers if h.last_used]
+    assert max(used) - min(used) > timedelta(days=365)
+    assert {State.ON, State.OFF, State.PENDING} == {h.state for h in handlers}
+    assert any(not h.name.isascii() for h in handlers)
+    for h in handlers:
+        assert set(h.settings) == {f.name for f in HANDLER_TYPES[h.type].fields}
+
+
+def test_create_answers_201_with_the_id_as_documented(sandbox) -> None:
+    server = sandbox()
+    response = call(server, "POST", **form(name="Example", type="email", email="hey@example.com"))
+    assert response.status_code == 201
+    new_id = response.json()["data"]["id"]
+    assert response.json() == {"data": {"id": new_id}}
+    created = call(server, "GET", f"/{new_id}").json()["data"]
+    assert created["name"] == "Example" and created["settings"] == {"email": "hey@example.com"}
+    assert created["is_enabled"] == 2 and created["last_datetime"] is None
+
+
+@pytest.mark.parametrize(("fields", "title"), [
+    ({"type": "email"}, "You must fill all the required fields."),
+    ({"name": "x"}, "You must fill all the required fields."),
+    ({"name": "x", "type": "pigeon"}, "Your have exceeded the limits of your current plan."),
+])
+def test_create_refuses_like_real_servers(sandbox, fields: dict, title: str) -> None:
+    response = call(sandbox(), "POST", **form(**fields))
+    assert response.status_code == 401 and response.json()["errors"][0]["title"] == title
+
+
+def test_real_servers_validate_nothing_so_neither_does_the_sandbox(sandbox) -> None:
+    server = sandbox()
+    new_id = call(server, "POST", **form(name="Broken", type="telegram", telegram="not a token")).json()["data"]["id"]
+    assert call(server, "GET", f"/{new_id}").json()["data"]["settings"] == {"telegram": "not a token", "telegram_chat_id": ""}
+
+
+def test_update_is_partial_and_reads_is_enabled_as_an_integer(sandbox) -> None:
+    server = sandbox()
+    before = call(server, "GET", "/1").json()["data"]
+    assert call(server, "POST", "/1", **form(name="Example new name", is_enabled="1")).json() == {"data": {"id": 1}}
+    after = call(server, "GET", "/1").json()["data"]
+    assert after["name"] == "Example new name" and after["is_enabled"] == 1
+    assert after["settings"] == before["settings"] and after["type"] == before["type"]
+    call(server, "POST", "/1", **form(is_enabled="true"))
+    assert call(server, "GET", "/1").json()["data"]["is_enabled"] == 0
+
+
+def test_sending_one_setting_blanks_the_others_as_real_servers_do(sandbox) -> None:
+    server = sandbox()
+    new_id = call(server, "POST", **form(name="T", type="telegram", telegram="1:abc", telegram_chat_id="42")).json()["data"]["id"]
+    call(server, "POST", f"/{new_id}", **form(telegram_chat_id="43"))
+    assert call(server, "GET", f"/{new_id}").json()["data"]["settings"] == {"telegram": "", "telegram_chat_id": "43"}
+
+
+def test_delete_answers_an_empty_200_then_the_handler_is_gone(sandbox) -> None:
+    server = sandbox()
+    response = call(server, "DELETE", "/3")
+    assert response.status_code == 200 and response.content == b""
+    assert call(server, "GET", "/3").status_code == 404
+    assert call(server, "DELETE", "/3").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/99999", "/abc"])
+def test_unknown_or_non_numeric_ids_are_404(sandbox, path: str) -> None:
+    response = call(sandbox(), "GET", path)
+    assert response.status_code == 404 and "errors" in response.json()
+
+
+def test_the_full_variant_filters_orders_and_pages(sandbox) -> None:
+    sandbox()
+    api = client()
+    slack = api.list(ListQuery(type="slack", results_per_page=100))
+    assert slack.total > 0 and {h.type for h in slack.items} == {"slack"}
+    off = api.list(ListQuery(is_enabled=False, results_per_page=1000))
+    assert {h.state for h in off.items} == {State.OFF}
+    name = api.list(ListQuery(search="Ops", results_per_page=1000)).items
+    assert name and all("ops" in h.name.lower() for h in name)
+    by_name = [h.name for h in api.list(ListQuery(order_by="name", order_type="ASC", results_per_page=1000)).items]
+    assert by_name == sorted(by_name)
+    recent = api.list(ListQuery(order_by="last_datetime", order_type="DESC", results_per_page=1000)).items
+    used = [h.last_used for h in recent if h.last_used]
+    assert used == sorted(used, reverse=True) and recent[-1].last_used is None
+    since = datetime.now(UTC) - timedelta(days=30)
+    last_month = api.list(ListQuery(datetime_field="last_datetime", datetime_start=since, results_per_page=1000)).items
+    assert last_month and all(h.last_used and h.last_used >= since - timedelta(seconds=1) for h in last_month)
+    second = api.list(ListQuery(page=2, results_per_page=10))
+    assert (second.page, second.first_index, second.last_index, second.total_pages) == (2, 11, 20, 15)
+
+
+def test_the_basic_variant_ignores_filters_and_refuses_twilio(sandbox) -> None:
+    server = sandbox("basic")
+    page = client().list(ListQuery(type="slack", results_per_page=1000))
+    assert page.total == SIZE and len({h.type for h in page.items}) > 1
+    assert "twilio" not in {h.type for h in page.items}
+    assert all(isinstance(item["is_enabled"], bool) for item in call(server, "GET", "/").json()["data"])
+    with pytest.raises(Refused, match="limits of your current plan"):
+        client().create({"name": "SMS", "type": "twilio", "twilio": "+14155550123"})
+
+
+def test_the_rate_limit_answers_429_with_the_documented_headers(sandbox) -> None:
+    server = sandbox(rate_limit=3)
+    first = call(server, "GET", "/1")
+    assert first.headers["X-RateLimit-Limit"] == "3" and first.headers["X-RateLimit-Remaining"] == "2"
+    call(server, "GET", "/1")
+    call(server, "GET", "/1")
+    limited = call(server, "GET", "/1")
+    assert limited.status_code == 429
+    assert limited.headers["X-RateLimit-Limit"] == "3" and "X-RateLimit-Remaining" not in limited.headers
+    assert 1 <= int(limited.headers["X-RateLimit-Reset"]) <= 60
+    with pytest.raises(RateLimited):
+        client().get(2, fresh=True)
+
+
+def test_data_persists_and_reset_restores_the_seed(sandbox, tmp_path) -> None:
+    server = sandbox()
+    call(server, "DELETE", "/1")
+    reopened = Store(tmp_path / "sandbox-0.sqlite3")
+    assert reopened.get(1) is None and reopened.get(2) is not None
+
+
+def test_the_client_keeps_one_connection_alive_for_sequential_reads(sandbox) -> None:
+    server = sandbox()
+    api = client()
+    before = server.connections
+    for number in range(100):
+        api.get(number % 50 + 1, fresh=True)
+    assert server.connections - before == 1
