@@ -75,6 +75,10 @@ class ListQuery:
     order_by: str = ""
     order_type: str = ""
 
+    @property
+    def is_filtered(self) -> bool:
+        return any((self.search, self.type, self.is_enabled is not None, self.datetime_start, self.datetime_end))
+
     def params(self, datetime_format: str) -> dict[str, str]:
         params = {"page": str(self.page), "results_per_page": str(self.results_per_page)}
         if self.search:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("handlers/", views.handler_list, name="handler_list"),
+    path("handlers/<int:handler_id>/", views.handler_detail, name="handler_detail"),
+    path("handlers/<int:handler_id>/toggle/", views.handler_toggle, name="handler_toggle"),
     path("overview/", views.overview, name="overview"),
     path("audit/", views.audit, name="audit"),
 ]

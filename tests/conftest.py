@@ -99,3 +99,17 @@ def sandbox(tmp_path, settings):
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def member_page(page, live_server, transactional_db, django_db_serialized_rollback):
+    """A browser page signed in as a new member of the given role."""
+
+    def open_as(role: Role, username: str = "pat"):
+        user = make_member(username, role)
+        client = Client()
+        client.force_login(user)
+        page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        return page
+
+    return open_as

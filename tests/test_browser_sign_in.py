@@ -15,7 +15,7 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_sign_in_see_the_handlers_and_sign_out(page: Page, live_server, transactional_db) -> None:
+def test_sign_in_see_the_handlers_and_sign_out(page: Page, live_server, transactional_db, django_db_serialized_rollback) -> None:
     make_member("olga", Role.EDITOR)
     sign_in(page, live_server.url, "olga")
     expect(page.get_by_role("heading", name="Notification handlers")).to_be_visible()

@@ -1,0 +1,142 @@
+from datetime import datetime, time
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
+from handlers_admin.types import types_for
+
+STATUS_CHOICES = [("", _("Any status")), ("1", _("On")), ("0", _("Off"))]
+DATE_FIELD_CHOICES = [("datetime", _("Created")), ("last_datetime", _("Last used"))]
+# Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
+SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")
+
+
+class IsoDateTimeField(forms.DateTimeField):
+    """An ISO 8601 date or date-time; a bare date at the end of a range means the whole day."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.end_of_day = end_of_day
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed and self.end_of_day and isinstance(value, str) and len(value.strip()) == 10:
+            parsed = timezone.make_aware(datetime.combine(timezone.localtime(parsed).date(), time.max.replace(microsecond=0)))
+        return parsed
+
+    def prepare_value(self, value: Any) -> Any:
+        return timezone.localtime(value).date().isoformat() if isinstance(value, datetime) else value
+
+
+class HandlerFilterForm(forms.Form):
+    search = forms.CharField(label=_("Search by name"), required=False, max_length=200,
+                             widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}))
+    type = forms.ChoiceField(label=_("Type"), required=False,
+                             error_messages={"invalid_choice": _("“%(value)s” is not a handler type here, so every type is shown.")})
+    is_enabled = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+    datetime_field = forms.ChoiceField(label=_("Dates of"), required=False, choices=DATE_FIELD_CHOICES)
+    datetime_start = IsoDateTimeField(label=_("From"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")})
+    datetime_end = IsoDateTimeField(label=_("To"), required=False, end_of_day=True, error_messages={"invalid": _("Enter a date like 2026-01-31.")})
+    results_per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int,
+                                              choices=[(n, n) for n in PER_PAGE_CHOICES])
+    order_by = forms.ChoiceField(required=False, choices=[(f, f) for f in ORDER_FIELDS], widget=forms.HiddenInput)
+    order_type = forms.ChoiceField(required=False, choices=[("ASC", "ASC"), ("DESC", "DESC")], widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, data: Any = None, *, variant: str = "full") -> None:
+        super().__init__(data)
+        self.fields["type"].choices = [("", _("Any type"))] + [(t.slug, t.label) for t in types_for(variant)]
+        self.fields["results_per_page"].initial = 25
+        if variant == "basic":
+            # A basic server ignores these; offering them would mislead.
+            for name in ("search", "type", "is_enabled", "datetime_field", "datetime_start", "datetime_end", "order_by", "order_type"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("datetime_start"), cleaned.get("datetime_end")
+        if start and end and start > end:
+            self.add_error("datetime_end", _("The end of the range is before its start."))
+        return cleaned
+
+    def query(self) -> ListQuery:
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        if "is_enabled" in data:
+            data["is_enabled"] = data["is_enabled"] == "1"
+        if data.get("datetime_start") or data.get("datetime_end"):
+            data.setdefault("datetime_field", "datetime")
+        else:
+            data.pop("datetime_field", None)
+        if "order_by" not in data:
+            data.pop("order_type", None)
+        return ListQuery(**data)
+
+    @property
+    def shown_errors(self) -> list[str]:
+        return [
+            f"{self.fields[name].label}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+            if name in self.fields and name not in SILENTLY_CORRECTED
+        ]
+
+
+def querystring(query: ListQuery, **changes: Any) -> str:
+    """The panel's own query string for a view of the table: the API's names, ISO dates, defaults left out."""
+    values = {
+        "search": query.search,
+        "type": query.type,
+        "is_enabled": "" if query.is_enabled is None else "1" if query.is_enabled else "0",
+        "datetime_field": query.datetime_field if (query.datetime_start or query.datetime_end) else "",
+        "datetime_start": _iso(query.datetime_start),
+        "datetime_end": _iso(query.datetime_end),
+        "order_by": query.order_by,
+        "order_type": query.order_type if query.order_by else "",
+        "results_per_page": "" if query.results_per_page == 25 else query.results_per_page,
+        "page": "" if query.page == 1 else query.page,
+    } | changes
+    return "?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _iso(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    if local.time() in (time.min, time.max.replace(microsecond=0)):
+        return local.date().isoformat()
+    return local.replace(microsecond=0).isoformat()
+
+
+def table_columns(query: ListQuery, sortable: bool) -> list[dict[str, str]]:
+    """The table's header cells in order; the sortable ones link to the view sorted by them."""
+    columns = [
+        ("notification_handler_id", _("#"), "opt"), ("name", _("Name"), ""), ("", _("Type"), ""), ("", _("Status"), ""),
+        ("last_datetime", _("Last used"), ""), ("datetime", _("Created"), "opt"),
+    ]
+    cells = []
+    for field, title, css in columns:
+        cell = {"title": title, "class": css, "url": "", "aria_sort": "", "arrow": ""}
+        if field and sortable:
+            current = query.order_by == field
+            if current:
+                direction = "DESC" if query.order_type == "ASC" else "ASC"
+                cell |= {"aria_sort": "ascending" if query.order_type == "ASC" else "descending",
+                         "arrow": "▲" if query.order_type == "ASC" else "▼"}
+            else:
+                direction = "DESC" if field in ("datetime", "last_datetime") else "ASC"
+            cell["url"] = querystring(query, order_by=field, order_type=direction, page="")
+        cells.append(cell)
+    return cells
+
+
+def pager_links(query: ListQuery, total_pages: int) -> list[tuple[str, str | None]]:
+    def link(number: int) -> str | None:
+        return querystring(query, page=number if number > 1 else "") if 1 <= number <= total_pages and number != query.page else None
+
+    return [(_("First"), link(1)), (_("Previous"), link(query.page - 1)), (_("Next"), link(query.page + 1)), (_("Last"), link(total_pages))]

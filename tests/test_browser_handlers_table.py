@@ -1,0 +1,76 @@
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from handlers_admin.roles import Role
+
+pytestmark = pytest.mark.browser
+
+
+def open_table(member_page, live_server, role: Role = Role.EDITOR) -> Page:
+    page = member_page(role)
+    page.goto(f"{live_server.url}/handlers/")
+    page.evaluate("window.stillTheSamePage = true")
+    return page
+
+
+def rows(page: Page):
+    return page.locator("#handler-table tbody tr")
+
+
+def test_page_search_filter_and_sort_without_reloads(member_page, live_server, sandbox) -> None:
+    sandbox()
+    page = open_table(member_page, live_server)
+    expect(page.get_by_text("1–25 of 150")).to_be_visible()
+
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_text("26–50 of 150")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/handlers/\?page=2$"))
+
+    page.get_by_label("Search by name").fill("Ops")
+    expect(page).to_have_url(re.compile(r"search=Ops"))
+    expect(page.get_by_text("26–50 of 150")).to_be_hidden()
+    names = rows(page).locator("td.name").all_inner_texts()
+    assert names and all("ops" in name.lower() for name in names)
+
+    page.get_by_label("Search by name").fill("")
+    page.get_by_label("Type").select_option("slack")
+    expect(page).to_have_url(re.compile(r"type=slack"))
+    expect(rows(page).first).to_contain_text("Slack")
+    assert set(rows(page).locator("td:nth-child(3)").all_inner_texts()) == {"S Slack"} or all(
+        t.strip().endswith("Slack") for t in rows(page).locator("td:nth-child(3)").all_inner_texts())
+
+    page.get_by_label("Type").select_option("")
+    page.get_by_role("link", name="Last used").click()
+    expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
+    expect(page.locator("th[aria-sort=descending]")).to_contain_text("Last used")
+    times = rows(page).locator("td:nth-child(5) time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert len(times) > 5 and times == sorted(times, reverse=True)
+
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_a_switch_changes_the_sandbox_in_place(member_page, live_server, sandbox) -> None:
+    server = sandbox()
+    page = open_table(member_page, live_server)
+    store = server.app.store
+    first = rows(page).first
+    handler_id = int(first.locator("td").first.inner_text())
+    switch = first.get_by_role("switch")
+    was_on = switch.is_checked()
+    name = store.get(handler_id)["name"]
+    expect(switch).to_have_accessible_name(f"Enabled: {name}")
+
+    switch.click()
+    expect(first.get_by_role("switch")).to_be_checked(checked=not was_on)
+    expect(first.locator(".badge")).to_have_text("Off" if was_on else "On")
+    assert store.get(handler_id)["is_enabled"] == (0 if was_on else 1)
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_viewers_have_no_switches(member_page, live_server, sandbox) -> None:
+    sandbox()
+    page = open_table(member_page, live_server, Role.VIEWER)
+    expect(rows(page).first).to_be_visible()
+    expect(page.get_by_role("switch")).to_have_count(0)
