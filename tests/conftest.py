@@ -102,7 +102,7 @@ def sandbox(tmp_path, settings):
 
 
 @pytest.fixture
-def member_page(page, live_server, transactional_db, django_db_serialized_rollback):
+def member_page(page, live_server):
     """A browser page signed in as a new member of the given role."""
 
     def open_as(role: Role, username: str = "pat"):

@@ -119,3 +119,17 @@ def test_check_deploy_is_clean_with_production_defaults() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_roles_come_with_their_permissions_and_heal_when_deleted() -> None:
+    from django.contrib.auth.models import Group
+
+    from handlers_admin.roles import CHANGE, DELETE, VIEW, assign_role
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {"viewer", "editor", "admin"}
+    Group.objects.filter(name="editor").delete()
+    user = User.objects.create_user("carl", password=PASSWORD)
+    assign_role(user, Role.EDITOR)
+    user = User.objects.get(pk=user.pk)
+    assert user.has_perm(VIEW) and user.has_perm(CHANGE) and not user.has_perm(DELETE)

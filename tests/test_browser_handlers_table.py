@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from handlers_admin.roles import Role
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def open_table(member_page, live_server, role: Role = Role.EDITOR) -> Page:

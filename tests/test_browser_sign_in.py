@@ -4,7 +4,7 @@ from playwright.sync_api import Page, expect
 from handlers_admin.roles import Role
 from tests.conftest import PASSWORD, make_member
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page: Page, base_url: str, username: str) -> None:
@@ -15,7 +15,7 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_sign_in_see_the_handlers_and_sign_out(page: Page, live_server, transactional_db, django_db_serialized_rollback) -> None:
+def test_sign_in_see_the_handlers_and_sign_out(page: Page, live_server) -> None:
     make_member("olga", Role.EDITOR)
     sign_in(page, live_server.url, "olga")
     expect(page.get_by_role("heading", name="Notification handlers")).to_be_visible()
