@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
 ORDER_FIELDS = ("notification_handler_id", "datetime", "last_datetime", "name")
-API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 GENERATION_KEY = "api:generation"
 BLOCKED_KEY = "api:blocked-until"
 
@@ -410,11 +409,7 @@ class ApiClient:
     def _time(value: Any) -> datetime | None:
         if not value or str(value).startswith("0000-00-00"):
             return None
-        text = str(value)
-        try:
-            parsed = datetime.strptime(text, API_TIME_FORMAT)
-        except ValueError:
-            parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(str(value))  # reads the API's "Y-m-d H:i:s" too
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

@@ -15,6 +15,7 @@ from django_htmx.http import push_url
 
 from handlers_admin import services
 from handlers_admin.client import ApiError, State
+from handlers_admin.presenters import switch, table_rows
 from handlers_admin.services import STATE_LABELS
 from handlers_admin.forms import HandlerFilterForm, pager_links, querystring, table_columns
 from handlers_admin.roles import CHANGE
@@ -49,6 +50,8 @@ def handler_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query": query,
         "page": page,
+        "rows": table_rows(page.items) if page else [],
+        "toggle_error": None,
         "error": error,
         "columns": table_columns(query, sortable="order_by" in form.fields),
         "pager": pager_links(query, page.total_pages) if page else [],
@@ -65,7 +68,11 @@ def handler_detail(request: HttpRequest, handler_id: int) -> HttpResponse:
         handler = services.get_handler(handler_id)
     except ApiError as e:
         return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
-    return render(request, "handlers_admin/handler_detail.html", {"h": handler, "fields": services.shown_settings(handler)})
+    return render(request, "handlers_admin/handler_detail.html", {
+        "h": handler,
+        "switch": switch(handler.id, handler.name, handler.type, handler.state),
+        "fields": services.shown_settings(handler),
+    })
 
 
 def error_status(error: ApiError) -> int:
@@ -85,7 +92,7 @@ def handler_toggle(request: HttpRequest, handler_id: int) -> HttpResponse:
     except ApiError as e:
         error = e.message
     if request.htmx:
-        return render(request, "handlers_admin/handler_list.html#toggle", {"h": ref, "toggle_error": error})
+        return render(request, "handlers_admin/handler_list.html#toggle", {"h": switch(ref.id, ref.name, ref.type, ref.state), "toggle_error": error})
     if error:
         messages.error(request, error)
     else:
