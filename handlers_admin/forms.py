@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
-from handlers_admin.types import types_for
+from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, Handler, ListQuery
+from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, MAX_LENGTH, HandlerType, TypeField, mask, types_for
 
 STATUS_CHOICES = [("", _("Any status")), ("1", _("On")), ("0", _("Off"))]
 DATE_FIELD_CHOICES = [("datetime", _("Created")), ("last_datetime", _("Last used"))]
@@ -140,3 +140,98 @@ def pager_links(query: ListQuery, total_pages: int) -> list[tuple[str, str | Non
         return querystring(query, page=number if number > 1 else "") if 1 <= number <= total_pages and number != query.page else None
 
     return [(_("First"), link(1)), (_("Previous"), link(query.page - 1)), (_("Next"), link(query.page + 1)), (_("Last"), link(total_pages))]
+
+
+WIDGETS = {
+    "email": lambda: forms.EmailInput(attrs={"autocomplete": "off"}),
+    "url": lambda: forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    "tel": lambda: forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    "text": lambda: forms.TextInput(attrs={"autocomplete": "off"}),
+    "secret": lambda: forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password", "spellcheck": "false"}),
+}
+
+
+class TypePicker(forms.RadioSelect):
+    """Radios named by their type's label alone, with the description as their description."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"] |= {"aria-labelledby": f"type-name-{value}", "aria-describedby": f"type-about-{value}"}
+        return option
+
+
+class HandlerForm(forms.Form):
+    """Name, type and every type's fields under the API's names; only the chosen type's are validated.
+
+    Editing (`current` given): a secret left blank keeps the stored value, unless the type changes.
+    """
+
+    name = forms.CharField(label=_("Name"), max_length=MAX_LENGTH,
+                           help_text=_("A name your team will recognise, like “Ops on-call” or “Billing alerts”."),
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    type = forms.ChoiceField(label=_("Type"), widget=TypePicker,
+                             error_messages={"required": _("Choose where the notifications should go.")})
+
+    def __init__(self, data: Any = None, *, variant: str = "full", current: Handler | None = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.current = current
+        self.types = types_for(variant)
+        self.fields["type"].choices = [(t.slug, t.label) for t in self.types]
+        for spec in ALL_FIELDS.values():
+            self.fields[spec.name] = forms.CharField(
+                label=spec.label, required=False, max_length=spec.max_length, strip=True,
+                help_text=_("%(help)s Example: %(example)s") % {"help": spec.help_text, "example": spec.example}
+                if spec.example else spec.help_text,
+                widget=WIDGETS[spec.kind](),
+            )
+
+    @property
+    def chosen_type(self) -> HandlerType | None:
+        slug = (self.data.get("type") if self.is_bound else None) or self.initial.get("type")
+        return HANDLER_TYPES.get(slug) if slug in {t.slug for t in self.types} else None
+
+    def keeps(self, spec: TypeField) -> bool:
+        """Whether a blank value of this field keeps the stored one."""
+        current = self.current
+        return bool(spec.secret and current and self.chosen_type and current.type == self.chosen_type.slug and current.settings.get(spec.name))
+
+    def kept_hint(self, spec: TypeField) -> str:
+        assert self.current is not None
+        return _("Leave blank to keep the current value (%(masked)s).") % {"masked": mask(self.current.settings[spec.name])}
+
+    def type_choices(self) -> list[tuple[Any, HandlerType]]:
+        """Each type's radio button with the type, for the picker."""
+        return list(zip(self["type"], self.types, strict=True))
+
+    def type_groups(self) -> list[tuple[HandlerType, list[tuple[forms.BoundField, str]]]]:
+        """Each type with its bound fields, and for a kept secret the hint that blank keeps it."""
+        return [(t, [(self[f.name], self.kept_hint(f) if self.keeps(f) else "") for f in t.fields]) for t in self.types]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        handler_type = self.chosen_type
+        if handler_type is None:
+            return cleaned
+        for spec in handler_type.fields:
+            value = cleaned.get(spec.name, "")
+            if spec.name in self.errors:
+                continue
+            if not value:
+                if not self.keeps(spec):
+                    self.add_error(spec.name, _("%(type)s needs this.") % {"type": handler_type.label})
+                continue
+            try:
+                cleaned[spec.name] = spec.validate(value)
+            except forms.ValidationError as e:
+                self.add_error(spec.name, e)
+        return cleaned
+
+    def api_fields(self) -> dict[str, str]:
+        """Name, type and the chosen type's settings as the API names them; a kept secret is left out."""
+        handler_type = self.chosen_type
+        assert handler_type is not None and self.is_valid()
+        fields = {"name": self.cleaned_data["name"], "type": handler_type.slug}
+        for spec in handler_type.fields:
+            if value := self.cleaned_data.get(spec.name):
+                fields[spec.name] = value
+        return fields

@@ -17,6 +17,8 @@ class HtmxMessagesMiddleware:
             getattr(request, "htmx", False)
             and not request.htmx.boosted
             and response.status_code < 300
+            # The browser leaves for another page: the messages are for that page.
+            and not {"HX-Redirect", "HX-Location", "HX-Refresh"} & set(response.headers)
             and response.get("Content-Type", "").startswith("text/html")
             and not response.streaming
             and messages.get_messages(request)

@@ -1,12 +1,13 @@
 """What the views call: each action goes through the API client."""
 
+import copy
 from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
-from handlers_admin.client import Handler, HandlerPage, ListQuery, State, client
-from handlers_admin.types import HANDLER_TYPES, mask
+from handlers_admin.client import ApiError, Handler, HandlerPage, ListQuery, Saved, State, client
+from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, mask
 
 STATE_LABELS = {State.ON: _("On"), State.OFF: _("Off"), State.PENDING: _("Pending verification")}
 
@@ -45,3 +46,71 @@ def shown_settings(handler: Handler) -> list[tuple[str, str, bool]]:
         value = handler.settings.get(name, "")
         shown.append((label, mask(value) if secret and value else value, secret))
     return shown
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A value the server stored other than the one sent; secrets show neither."""
+
+    label: str
+    sent: str | None
+    stored: str | None
+
+
+def create_handler(actor: AbstractBaseUser, fields: dict[str, str]) -> Saved:
+    return client().create(fields)
+
+
+def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
+    """What to send to turn `current` into `wanted`: only what changed, except that a type's settings
+    travel together, since real servers store a setting left out as "" (kept secrets come from `current`)."""
+    body = {key: wanted[key] for key in ("name", "type") if wanted[key] != getattr(current, key)}
+    type_changed = "type" in body
+    settings = {
+        f.name: wanted.get(f.name, "" if type_changed else current.settings.get(f.name, ""))
+        for f in HANDLER_TYPES[wanted["type"]].fields
+    }
+    if type_changed or any(value != current.settings.get(name, "") for name, value in settings.items()):
+        body |= settings
+    return body
+
+
+def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, str]) -> list[Mismatch]:
+    """Sends the update, then reads the handler back: some servers store something else."""
+    try:
+        client().update(current.id, body)
+    except ApiError as e:
+        raise scrubbed(e, current) from e
+    stored = client().get(current.id, fresh=True)
+    stored_values = {"name": stored.name, "type": stored.type} | stored.settings
+    return [
+        Mismatch(label(key), None, None) if secret(key) else Mismatch(label(key), value, stored_values.get(key, ""))
+        for key, value in body.items()
+        if stored_values.get(key, "") != value
+    ]
+
+
+def delete_handler(actor: AbstractBaseUser, handler: Handler) -> None:
+    client().delete(handler.id)
+
+
+def label(key: str) -> str:
+    names = {"name": _("Name"), "type": _("Type"), "is_enabled": _("Enabled")}
+    return str(names[key] if key in names else ALL_FIELDS[key].label if key in ALL_FIELDS else key)
+
+
+def secret(key: str) -> bool:
+    return key in ALL_FIELDS and ALL_FIELDS[key].secret
+
+
+def scrubbed(error: ApiError, handler: Handler) -> ApiError:
+    """The same error, with any of the handler's secrets a server echoed back masked."""
+    message = error.message
+    for name, value in handler.settings.items():
+        if secret(name) and len(value) > 4:
+            message = message.replace(value, mask(value))
+    if message == error.message:
+        return error
+    clean = copy.copy(error)
+    clean.message, clean.args = message, (message,)
+    return clean

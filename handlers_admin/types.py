@@ -179,5 +179,9 @@ def types_for(variant: str) -> list[HandlerType]:
     return [t for t in HANDLER_TYPES.values() if variant in t.variants]
 
 
+def type_label(slug: str) -> str:
+    return str(HANDLER_TYPES[slug].label) if slug in HANDLER_TYPES else slug
+
+
 def mask(value: str) -> str:
     return "••••" + value[-4:] if len(value) > 8 else "••••"

@@ -1,8 +1,10 @@
+import secrets
 from dataclasses import replace
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,14 +13,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from handlers_admin import services
-from handlers_admin.client import ApiError, State
+from handlers_admin.client import ApiError, NotFound, State
 from handlers_admin.presenters import switch, table_rows
 from handlers_admin.services import STATE_LABELS
-from handlers_admin.forms import HandlerFilterForm, pager_links, querystring, table_columns
-from handlers_admin.roles import CHANGE
+from handlers_admin.forms import HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
+from handlers_admin.roles import CHANGE, DELETE
+from handlers_admin.types import type_label
 
 
 @login_not_required
@@ -113,3 +116,142 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def audit(request: HttpRequest) -> HttpResponse:
     return render(request, "handlers_admin/audit.html")
+
+
+def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> HttpResponse:
+    return render(request, "handlers_admin/handler_form.html", {"form": form, **context})
+
+
+@permission_required(CHANGE, raise_exception=True)
+def handler_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return form_page(request, HandlerForm(variant=settings.API_VARIANT), submit_token=submit_token())
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT)
+    token = request.POST.get("submit_token", "")
+    if not form.is_valid():
+        return form_page(request, form, submit_token=token)
+    if not claim_submission(token):
+        return already_submitted(request, token)
+    try:
+        saved = services.create_handler(request.user, form.api_fields())
+    except ApiError as e:
+        release_submission(token)
+        form.add_error(None, e.message)
+        return form_page(request, form, submit_token=token)
+    record_submission(token, saved.id)
+    messages.success(request, _("“%(name)s” was created.") % {"name": form.cleaned_data["name"]})
+    return redirect("handler_detail", handler_id=saved.id)
+
+
+def submit_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def claim_submission(token: str) -> bool:
+    # The cache's add is atomic: of two identical submissions, one wins.
+    return bool(token) and cache.add(f"submission:{token}", 0, 24 * 3600)
+
+
+def release_submission(token: str) -> None:
+    cache.delete(f"submission:{token}")
+
+
+def record_submission(token: str, handler_id: int) -> None:
+    cache.set(f"submission:{token}", handler_id, 24 * 3600)
+
+
+def already_submitted(request: HttpRequest, token: str) -> HttpResponse:
+    if not token:
+        messages.error(request, _("This form had expired. Please fill it in again."))
+        return redirect("handler_create")
+    handler_id = cache.get(f"submission:{token}")
+    messages.info(request, _("This form was already sent once, so nothing was created twice."))
+    return redirect("handler_detail", handler_id=handler_id) if handler_id else redirect("handler_list")
+
+
+@permission_required(CHANGE, raise_exception=True)
+@require_GET
+def handler_type_fields(request: HttpRequest) -> HttpResponse:
+    current = None
+    if (handler_id := request.GET.get("handler", "")).isdigit():
+        try:
+            current = services.get_handler(int(handler_id))
+        except ApiError:
+            current = None
+    form = HandlerForm(variant=settings.API_VARIANT, current=current, initial=request.GET.dict())
+    return render(request, "handlers_admin/handler_form.html#fields", {"form": form})
+
+
+@permission_required(CHANGE, raise_exception=True)
+def handler_duplicate(request: HttpRequest, handler_id: int) -> HttpResponse:
+    try:
+        original = services.get_handler(handler_id)
+    except ApiError as e:
+        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+    initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
+    initial |= {name: value for name, value in original.settings.items() if not services.secret(name)}
+    form = HandlerForm(variant=settings.API_VARIANT, initial=initial)
+    return form_page(request, form, submit_token=submit_token(), duplicate_of=original)
+
+
+@permission_required(CHANGE, raise_exception=True)
+def handler_edit(request: HttpRequest, handler_id: int) -> HttpResponse:
+    try:
+        current = services.get_handler(handler_id)
+    except ApiError as e:
+        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+    if request.method != "POST":
+        initial = {"name": current.name, "type": current.type}
+        initial |= {name: value for name, value in current.settings.items() if not services.secret(name)}
+        return form_page(request, HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial), current=current)
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
+    if not form.is_valid():
+        return form_page(request, form, current=current)
+    body = services.update_body(current, form.api_fields())
+    if not body:
+        messages.info(request, _("Nothing was changed."))
+        return redirect("handler_detail", handler_id=handler_id)
+    try:
+        mismatches = services.update_handler(request.user, current, body)
+    except NotFound:
+        form.add_error(None, _("This handler was deleted while you were editing it, so your changes were not saved."))
+        return form_page(request, form, current=current)
+    except ApiError as e:
+        form.add_error(None, e.message)
+        return form_page(request, form, current=current)
+    if mismatches:
+        messages.warning(request, mismatch_message(mismatches))
+    else:
+        messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": form.cleaned_data["name"]})
+    return redirect("handler_detail", handler_id=handler_id)
+
+
+def mismatch_message(mismatches: list[services.Mismatch]) -> str:
+    parts = [
+        _("%(field)s: a different value was stored") % {"field": m.label} if m.sent is None
+        else _("%(field)s: sent “%(sent)s”, stored “%(stored)s”") % {"field": m.label, "sent": m.sent, "stored": m.stored}
+        for m in mismatches
+    ]
+    return _("Saved, but the server stored something other than what was sent. %(details)s. Please check and edit again.") % {
+        "details": "; ".join(parts)
+    }
+
+
+@permission_required(DELETE, raise_exception=True)
+def handler_delete(request: HttpRequest, handler_id: int) -> HttpResponse:
+    try:
+        handler = services.get_handler(handler_id)
+    except ApiError as e:
+        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+    if request.method != "POST":
+        template = "handlers_admin/handler_delete.html" + ("#dialog" if request.htmx else "")
+        return render(request, template, {"h": handler})
+    try:
+        services.delete_handler(request.user, handler)
+    except ApiError as e:
+        messages.error(request, e.message)
+        return redirect("handler_detail", handler_id=handler_id)
+    messages.success(request, _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)})
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("handler_list"))
+    return redirect("handler_list")

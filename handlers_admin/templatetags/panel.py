@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from handlers_admin import presenters
-from handlers_admin.types import HANDLER_TYPES, types_for
+from handlers_admin.types import type_label, types_for
 
 register = template.Library()
 
@@ -28,10 +28,7 @@ def type_icon(slug: str) -> SafeString:
     return format_html('<svg class="icon" aria-hidden="true"><use href="#type-{}"/></svg>', slug)
 
 
-@register.filter
-def type_label(slug: str) -> str:
-    handler_type = HANDLER_TYPES.get(slug)
-    return str(handler_type.label) if handler_type else slug
+register.filter("type_label", type_label)
 
 
 @register.simple_tag
