@@ -94,6 +94,10 @@ def delete_handler(actor: AbstractBaseUser, handler: Handler) -> None:
     client().delete(handler.id)
 
 
+def public_settings(handler: Handler) -> dict[str, str]:
+    return {name: value for name, value in handler.settings.items() if not secret(name)}
+
+
 def label(key: str) -> str:
     names = {"name": _("Name"), "type": _("Type"), "is_enabled": _("Enabled")}
     return str(names[key] if key in names else ALL_FIELDS[key].label if key in ALL_FIELDS else key)

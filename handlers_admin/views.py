@@ -1,5 +1,7 @@
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from handlers_admin import services
-from handlers_admin.client import ApiError, NotFound, State
+from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.presenters import switch, table_rows
 from handlers_admin.services import STATE_LABELS
 from handlers_admin.forms import HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
@@ -66,11 +68,22 @@ def handler_list(request: HttpRequest) -> HttpResponse:
     return render(request, "handlers_admin/handler_list.html", context)
 
 
-def handler_detail(request: HttpRequest, handler_id: int) -> HttpResponse:
-    try:
-        handler = services.get_handler(handler_id)
-    except ApiError as e:
-        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+def with_handler(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Fetches the handler of the URL for the view, or shows why the API could not give it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, handler_id: int) -> HttpResponse:
+        try:
+            handler = services.get_handler(handler_id)
+        except ApiError as e:
+            return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+        return view(request, handler)
+
+    return wrapper
+
+
+@with_handler
+def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
     return render(request, "handlers_admin/handler_detail.html", {
         "h": handler,
         "switch": switch(handler.id, handler.name, handler.type, handler.state),
@@ -183,26 +196,19 @@ def handler_type_fields(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(CHANGE, raise_exception=True)
-def handler_duplicate(request: HttpRequest, handler_id: int) -> HttpResponse:
-    try:
-        original = services.get_handler(handler_id)
-    except ApiError as e:
-        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+@with_handler
+def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
     initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
-    initial |= {name: value for name, value in original.settings.items() if not services.secret(name)}
+    initial |= services.public_settings(original)
     form = HandlerForm(variant=settings.API_VARIANT, initial=initial)
     return form_page(request, form, submit_token=submit_token(), duplicate_of=original)
 
 
 @permission_required(CHANGE, raise_exception=True)
-def handler_edit(request: HttpRequest, handler_id: int) -> HttpResponse:
-    try:
-        current = services.get_handler(handler_id)
-    except ApiError as e:
-        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+@with_handler
+def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     if request.method != "POST":
-        initial = {"name": current.name, "type": current.type}
-        initial |= {name: value for name, value in current.settings.items() if not services.secret(name)}
+        initial = {"name": current.name, "type": current.type} | services.public_settings(current)
         return form_page(request, HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial), current=current)
     form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
     if not form.is_valid():
@@ -210,7 +216,7 @@ def handler_edit(request: HttpRequest, handler_id: int) -> HttpResponse:
     body = services.update_body(current, form.api_fields())
     if not body:
         messages.info(request, _("Nothing was changed."))
-        return redirect("handler_detail", handler_id=handler_id)
+        return redirect("handler_detail", handler_id=current.id)
     try:
         mismatches = services.update_handler(request.user, current, body)
     except NotFound:
@@ -223,7 +229,7 @@ def handler_edit(request: HttpRequest, handler_id: int) -> HttpResponse:
         messages.warning(request, mismatch_message(mismatches))
     else:
         messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": form.cleaned_data["name"]})
-    return redirect("handler_detail", handler_id=handler_id)
+    return redirect("handler_detail", handler_id=current.id)
 
 
 def mismatch_message(mismatches: list[services.Mismatch]) -> str:
@@ -238,11 +244,8 @@ def mismatch_message(mismatches: list[services.Mismatch]) -> str:
 
 
 @permission_required(DELETE, raise_exception=True)
-def handler_delete(request: HttpRequest, handler_id: int) -> HttpResponse:
-    try:
-        handler = services.get_handler(handler_id)
-    except ApiError as e:
-        return render(request, "handlers_admin/api_error.html", {"error": e.message}, status=error_status(e))
+@with_handler
+def handler_delete(request: HttpRequest, handler: Handler) -> HttpResponse:
     if request.method != "POST":
         template = "handlers_admin/handler_delete.html" + ("#dialog" if request.htmx else "")
         return render(request, template, {"h": handler})
@@ -250,7 +253,7 @@ def handler_delete(request: HttpRequest, handler_id: int) -> HttpResponse:
         services.delete_handler(request.user, handler)
     except ApiError as e:
         messages.error(request, e.message)
-        return redirect("handler_detail", handler_id=handler_id)
+        return redirect("handler_detail", handler_id=handler.id)
     messages.success(request, _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)})
     if request.htmx:
         return HttpResponseClientRedirect(reverse("handler_list"))
