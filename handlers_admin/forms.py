@@ -50,9 +50,11 @@ class HandlerFilterForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, data: Any = None, *, variant: str = "full") -> None:
+        if data is not None and data.get("results_per_page") not in [str(n) for n in PER_PAGE_CHOICES]:
+            data = data.copy()
+            data["results_per_page"] = "25"  # corrected, and shown as what is in use
         super().__init__(data)
         self.fields["type"].choices = [("", _("Any type"))] + [(t.slug, t.label) for t in types_for(variant)]
-        self.fields["results_per_page"].initial = 25
         if variant == "basic":
             # A basic server ignores these; offering them would mislead.
             for name in ("search", "type", "is_enabled", "datetime_field", "datetime_start", "datetime_end", "order_by", "order_type"):

@@ -26,6 +26,11 @@ def list_handlers(query: ListQuery) -> HandlerPage:
     return client().list(query)
 
 
+def all_handlers(query: ListQuery = ListQuery()) -> list[Handler]:
+    """Every handler matching the query, fetched 1000 a call."""
+    return list(client().list_all(query))
+
+
 def get_handler(handler_id: int) -> Handler:
     return client().get(handler_id)
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("handlers/", views.handler_list, name="handler_list"),
+    path("handlers/export.csv", views.handler_export, {"file_format": "csv"}, name="handler_export_csv"),
+    path("handlers/export.json", views.handler_export, {"file_format": "json"}, name="handler_export_json"),
     path("handlers/new/", views.handler_create, name="handler_create"),
     path("handlers/new/fields/", views.handler_type_fields, name="handler_type_fields"),
     path("handlers/<int:handler_id>/", views.handler_detail, name="handler_detail"),

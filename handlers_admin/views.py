@@ -13,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
+from handlers_admin import overview as ops
 from handlers_admin import services
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.presenters import switch, table_rows
@@ -61,6 +63,7 @@ def handler_list(request: HttpRequest) -> HttpResponse:
         "columns": table_columns(query, sortable="order_by" in form.fields),
         "pager": pager_links(query, page.total_pages) if page else [],
         "clear_url": reverse("handler_list"),
+        "export_query": querystring(replace(query, page=1, results_per_page=25)),
     }
     if request.htmx and not request.htmx.boosted:
         response = render(request, "handlers_admin/handler_list.html#table", context)
@@ -124,7 +127,29 @@ def safe_next(request: HttpRequest) -> str | None:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "handlers_admin/overview.html")
+    try:
+        summary = ops.build(services.all_handlers(), timezone.now(), settings.STALE_AFTER_DAYS)
+    except ApiError as e:
+        return render(request, "handlers_admin/overview.html", {"error": e.message})
+    return render(request, "handlers_admin/overview.html", {"overview": summary, "stale": table_rows(summary.stale)})
+
+
+@require_GET
+def handler_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    form = HandlerFilterForm(request.GET, variant=settings.API_VARIANT)
+    query = form.query()
+    try:
+        records = ops.export_records(services.all_handlers(query))
+    except ApiError as e:
+        messages.error(request, e.message)
+        return redirect(reverse("handler_list") + querystring(query))
+    name = f"handlers{'-filtered' if query.is_filtered else ''}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+    if file_format == "csv":
+        response = HttpResponse(ops.to_csv(records), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(ops.to_json(records), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def audit(request: HttpRequest) -> HttpResponse:

@@ -186,3 +186,10 @@ def test_the_basic_variant_offers_only_paging(api: responses.RequestsMock, viewe
     assert 'name="search"' not in text and 'name="type"' not in text and 'name="is_enabled"' not in text
     assert 'name="results_per_page"' in text and "aria-sort" not in text and "?order_by" not in text
     assert "twilio" not in text.lower()
+
+
+def test_the_per_page_in_use_is_the_one_shown(api: responses.RequestsMock, viewer_client: Client) -> None:
+    api.get(LIST_URL, json=page_json([handler_json()]))
+    for query in ("", "?results_per_page=37"):
+        text = viewer_client.get(f"/handlers/{query}").text
+        assert '<option value="25" selected>' in text
