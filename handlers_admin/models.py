@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +14,40 @@ class Channel(models.Model):
             ("change_handlers", _("Can create, edit and switch notification handlers")),
             ("delete_handlers", _("Can delete notification handlers")),
         ]
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        EDIT = "edit", _("Edited")
+        ENABLE = "enable", _("Switched on")
+        DISABLE = "disable", _("Switched off")
+        DELETE = "delete", _("Deleted")
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_OUT = "sign_out", _("Signed out")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+
+    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("member"), null=True, blank=True, on_delete=models.SET_NULL)
+    # Kept apart from the account so the trail survives a member's removal, and names failed sign-ins.
+    actor_name = models.CharField(_("member name"), max_length=150)
+    action = models.CharField(_("action"), max_length=20, choices=Action)
+    handler_id = models.PositiveBigIntegerField(_("handler id"), null=True, blank=True, db_index=True)
+    handler_name = models.CharField(_("handler name"), max_length=512, blank=True)
+    handler_type = models.CharField(_("handler type"), max_length=40, blank=True)
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome, default=Outcome.DONE)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        default_permissions = ("view",)
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.handler_name}"

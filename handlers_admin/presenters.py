@@ -13,7 +13,8 @@ from django.utils.translation import gettext, ngettext
 
 from handlers_admin.client import Handler, State
 from handlers_admin.services import STATE_LABELS
-from handlers_admin.types import HANDLER_TYPES
+from handlers_admin.services import label as field_label
+from handlers_admin.types import HANDLER_TYPES, type_label
 
 _UNITS = (
     (365 * 86400, lambda n: ngettext("%(count)d year ago", "%(count)d years ago", n)),
@@ -120,3 +121,22 @@ def table_rows(handlers: list[Handler]) -> list[Row]:
             type_cell=cells.get(h.type) or escape(h.type), last_used=clock.when(h.last_used), created=clock.when(h.created))
         for h in handlers
     ]
+
+
+def describe_change(change: dict[str, object]) -> str:
+    """One recorded change in words: "Name: Ops → Ops on-call"; a secret only "changed"."""
+    field = str(change.get("field", ""))
+    label = field_label(field)
+    if change.get("secret"):
+        return gettext("%(field)s: changed") % {"field": label}
+
+    def shown(value: object) -> str:
+        if value in (None, ""):
+            return "—"
+        if field == "is_enabled":
+            return str(STATE_LABELS[State[str(value).upper()]]) if str(value).upper() in State.__members__ else str(value)
+        return type_label(str(value)) if field == "type" else str(value)
+
+    if change.get("before") is None:
+        return gettext("%(field)s: %(after)s") % {"field": label, "after": shown(change.get("after"))}
+    return gettext("%(field)s: %(before)s → %(after)s") % {"field": label, "before": shown(change.get("before")), "after": shown(change.get("after"))}

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
+from handlers_admin import audit
+from handlers_admin.audit import Action
 from handlers_admin.client import ApiError, Handler, HandlerPage, ListQuery, Saved, State, client
 from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, mask
 
@@ -36,8 +38,11 @@ def get_handler(handler_id: int) -> Handler:
 
 
 def set_enabled(actor: AbstractBaseUser, ref: HandlerRef, enabled: bool) -> HandlerRef:
-    saved = client().update(ref.id, {"is_enabled": enabled})
-    return replace(ref, state=saved.handler.state if saved.handler else State(int(enabled)))
+    after = State(int(enabled))
+    with audit.recorded(actor, Action.ENABLE if enabled else Action.DISABLE, handler_id=ref.id, name=ref.name,
+                        handler_type=ref.type, changes=[audit.change("is_enabled", ref.state.name.lower(), after.name.lower())]):
+        saved = client().update(ref.id, {"is_enabled": enabled})
+    return replace(ref, state=saved.handler.state if saved.handler else after)
 
 
 def shown_settings(handler: Handler) -> list[tuple[str, str, bool]]:
@@ -63,7 +68,11 @@ class Mismatch:
 
 
 def create_handler(actor: AbstractBaseUser, fields: dict[str, str]) -> Saved:
-    return client().create(fields)
+    with audit.recorded(actor, Action.CREATE, name=fields["name"], handler_type=fields["type"],
+                        changes=[audit.change(key, None, value) for key, value in fields.items()]) as entry:
+        saved = client().create(fields)
+        entry.handler_id = saved.id
+    return saved
 
 
 def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
@@ -82,10 +91,14 @@ def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
 
 def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, str]) -> list[Mismatch]:
     """Sends the update, then reads the handler back: some servers store something else."""
-    try:
-        client().update(current.id, body)
-    except ApiError as e:
-        raise scrubbed(e, current) from e
+    before = {"name": current.name, "type": current.type} | current.settings
+    with audit.recorded(actor, Action.EDIT, handler_id=current.id, name=body.get("name", current.name),
+                        handler_type=body.get("type", current.type),
+                        changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()]):
+        try:
+            client().update(current.id, body)
+        except ApiError as e:
+            raise scrubbed(e, current) from e
     stored = client().get(current.id, fresh=True)
     stored_values = {"name": stored.name, "type": stored.type} | stored.settings
     return [
@@ -96,7 +109,8 @@ def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, st
 
 
 def delete_handler(actor: AbstractBaseUser, handler: Handler) -> None:
-    client().delete(handler.id)
+    with audit.recorded(actor, Action.DELETE, handler_id=handler.id, name=handler.name, handler_type=handler.type):
+        client().delete(handler.id)
 
 
 def public_settings(handler: Handler) -> dict[str, str]:

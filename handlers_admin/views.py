@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,9 +22,10 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from handlers_admin import overview as ops
 from handlers_admin import services
 from handlers_admin.client import ApiError, Handler, NotFound, State
+from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import switch, table_rows
 from handlers_admin.services import STATE_LABELS
-from handlers_admin.forms import HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
+from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.types import type_label
 
@@ -90,6 +92,7 @@ def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
     return render(request, "handlers_admin/handler_detail.html", {
         "h": handler,
         "switch": switch(handler.id, handler.name, handler.type, handler.state),
+        "history": AuditEntry.objects.filter(handler_id=handler.id)[:20],
         "fields": services.shown_settings(handler),
     })
 
@@ -153,7 +156,10 @@ def handler_export(request: HttpRequest, file_format: str) -> HttpResponse:
 
 
 def audit(request: HttpRequest) -> HttpResponse:
-    return render(request, "handlers_admin/audit.html")
+    form = AuditFilterForm(request.GET)
+    page = Paginator(form.entries(), 25).get_page(request.GET.get("page"))
+    template = "handlers_admin/audit.html#table" if request.htmx and not request.htmx.boosted else "handlers_admin/audit.html"
+    return render(request, template, {"form": form, "page": page})
 
 
 def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> HttpResponse:

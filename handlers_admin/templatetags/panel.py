@@ -34,3 +34,6 @@ register.filter("type_label", type_label)
 @register.simple_tag
 def when(moment: datetime | None) -> SafeString:
     return presenters.Clock().when(moment)
+
+
+register.filter("describe_change", presenters.describe_change)

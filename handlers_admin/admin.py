@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from handlers_admin.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The trail can be read here, never changed: it is evidence."""
+
+    list_display = ["created", "actor_name", "action", "handler_name", "handler_type", "outcome"]
+    list_filter = ["action", "outcome", "handler_type"]
+    search_fields = ["actor_name", "handler_name", "message"]
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
