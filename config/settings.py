@@ -87,6 +87,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "handlers_admin.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "handler_list"
 LOGOUT_REDIRECT_URL = "login"

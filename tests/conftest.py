@@ -103,7 +103,9 @@ def sandbox(tmp_path, settings):
 
 @pytest.fixture
 def member_page(page, live_server):
-    """A browser page signed in as a new member of the given role."""
+    """A browser page signed in as a new member of the given role; it fails the test on a CSP violation."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
 
     def open_as(role: Role, username: str = "pat"):
         user = make_member(username, role)
@@ -112,4 +114,5 @@ def member_page(page, live_server):
         page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
         return page
 
-    return open_as
+    yield open_as
+    assert violations == []

@@ -16,6 +16,8 @@ def test_a_switch_turned_off_is_at_the_top_of_the_audit_trail(member_page, live_
     switch = row.get_by_role("switch")
     expect(switch).to_be_checked()
     switch.click()
+    # The box unticks at once in the browser; the badge changes only once the server has answered.
+    expect(row.locator(".badge")).to_have_text("Off")
     expect(row.get_by_role("switch")).not_to_be_checked()
     assert store.get(handler_id)["is_enabled"] == 0
 

@@ -8,3 +8,16 @@ document.addEventListener("click", (event) => {
     closer.closest("dialog")?.remove();
   }
 });
+
+// htmx swaps nothing on an error answer; without this a failed click would look like nothing happened.
+function tell(text) {
+  const box = document.getElementById("messages");
+  if (!box) return;
+  const alert = document.createElement("div");
+  alert.className = "alert error";
+  alert.setAttribute("role", "alert");
+  alert.textContent = text;
+  box.replaceChildren(alert);
+}
+document.addEventListener("htmx:responseError", () => tell(document.body.dataset.failed));
+document.addEventListener("htmx:sendError", () => tell(document.body.dataset.offline));
