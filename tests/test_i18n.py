@@ -11,12 +11,12 @@ pytestmark = pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs 
 
 def test_the_panels_strings_are_extracted_for_translators(tmp_path: Path) -> None:
     base = Path(settings.BASE_DIR)
-    for part in ("config", "handlers_admin", "templates", "manage.py"):
+    for part in ("config", "handlers_admin", "sandbox", "templates", "manage.py"):
         source = base / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
     (tmp_path / "locale").mkdir()
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--locale", "fr", "--verbosity", "0"],
+        [sys.executable, "manage.py", "makemessages", "--locale", "fr", "--no-wrap", "--verbosity", "0"],
         cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "READ_DOT_ENV": "false"},
     )
     assert result.returncode == 0, result.stderr
