@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +28,7 @@ from handlers_admin.presenters import switch, table_rows
 from handlers_admin.services import STATE_LABELS
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
 from handlers_admin.roles import CHANGE, DELETE
-from handlers_admin.types import type_label
+from handlers_admin.types import ALL_FIELDS, type_label
 
 
 @login_not_required
@@ -171,6 +172,11 @@ def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> Htt
     return render(request, "handlers_admin/handler_form.html", {"form": form, **context})
 
 
+# Error reports must not carry the secrets these forms post.
+hide_secrets = sensitive_post_parameters(*(name for name, spec in ALL_FIELDS.items() if spec.secret))
+
+
+@hide_secrets
 @permission_required(CHANGE, raise_exception=True)
 def handler_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -240,6 +246,7 @@ def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
     return form_page(request, form, submit_token=submit_token(), duplicate_of=original)
 
 
+@hide_secrets
 @permission_required(CHANGE, raise_exception=True)
 @with_handler
 def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:

@@ -302,3 +302,8 @@ def test_a_missing_handler_page_is_a_message_not_a_500(api: responses.RequestsMo
     api.get(one_url(404), status=404, json={"errors": [{"title": "Not found", "status": 404}]})
     response = viewer_client.get("/handlers/404/")
     assert response.status_code == 404 and "may have been deleted" in response.text
+
+
+def test_error_reports_hide_the_secrets_a_form_posts(editor_client: Client) -> None:
+    response = editor_client.post("/handlers/new/", {"name": "", "type": "slack", "slack": SECRETS["slack"]["slack"], "submit_token": "z"})
+    assert set(response.wsgi_request.sensitive_post_parameters) >= {"slack", "webhook", "telegram", "x_consumer_secret"}

@@ -193,3 +193,10 @@ def test_the_per_page_in_use_is_the_one_shown(api: responses.RequestsMock, viewe
     for query in ("", "?results_per_page=37"):
         text = viewer_client.get(f"/handlers/{query}").text
         assert '<option value="25" selected>' in text
+
+
+@override_settings(API_BASE_URL="", API_KEY="")
+def test_a_panel_without_api_settings_says_what_to_set(viewer_client: Client) -> None:
+    response = viewer_client.get("/handlers/")
+    assert response.status_code == 200
+    assert "set API_BASE_URL and API_KEY" in response.text
