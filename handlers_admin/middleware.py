@@ -1,8 +1,11 @@
 from collections.abc import Callable
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 
 class HtmxMessagesMiddleware:
@@ -25,3 +28,28 @@ class HtmxMessagesMiddleware:
         ):
             response.write(render_to_string("base.html#messages", {"oob": True}, request=request))
         return response
+
+
+class MemberTimezoneMiddleware:
+    """Shows times in the member's own time zone, which panel.js reads from the browser into a cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = member_zone(request.COOKIES.get("tz", ""))
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+@lru_cache(maxsize=128)
+def member_zone(name: str) -> ZoneInfo | None:
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

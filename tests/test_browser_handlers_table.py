@@ -74,3 +74,12 @@ def test_viewers_have_no_switches(member_page, live_server, sandbox) -> None:
     page = open_table(member_page, live_server, Role.VIEWER)
     expect(rows(page).first).to_be_visible()
     expect(page.get_by_role("switch")).to_have_count(0)
+
+
+@pytest.mark.browser_context_args(timezone_id="Europe/Berlin")
+def test_times_follow_the_browsers_time_zone(member_page, live_server, sandbox) -> None:
+    sandbox()
+    page = open_table(member_page, live_server, Role.VIEWER)
+    page.reload()
+    title = rows(page).locator("td:nth-child(6) time").first.get_attribute("title")
+    assert re.search(r" CES?T · .* UTC$", title), title

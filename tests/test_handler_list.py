@@ -200,3 +200,11 @@ def test_a_panel_without_api_settings_says_what_to_set(viewer_client: Client) ->
     response = viewer_client.get("/handlers/")
     assert response.status_code == 200
     assert "set API_BASE_URL and API_KEY" in response.text
+
+
+def test_times_show_in_the_members_own_time_zone(api: responses.RequestsMock, viewer_client: Client) -> None:
+    api.get(LIST_URL, json=page_json([handler_json(last_datetime="2026-11-20 10:00:00")]))
+    viewer_client.cookies["tz"] = "Asia/Tokyo"
+    assert 'title="2026-11-20 19:00:00 JST · 2026-11-20 10:00:00 UTC"' in viewer_client.get("/handlers/").text
+    viewer_client.cookies["tz"] = "../../etc/passwd"
+    assert 'title="2026-11-20 10:00:00 UTC"' in viewer_client.get("/handlers/").text

@@ -1,6 +1,14 @@
 // Marks that scripts run, so the no-JavaScript fallbacks (every type's fields, submit buttons) can step aside.
 document.documentElement.classList.add("js");
 
+// Times are shown in the member's own time zone: the server reads it from this cookie.
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+// Zone names ("Europe/Berlin") need no escaping in a cookie; the server checks them anyway.
+if (zone && /^[A-Za-z0-9_+\/-]+$/.test(zone) && !document.cookie.split("; ").includes("tz=" + zone)) {
+  const secure = location.protocol === "https:" ? "; secure" : "";
+  document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax" + secure;
+}
+
 document.addEventListener("click", (event) => {
   const closer = event.target.closest("[data-close-dialog]");
   if (closer) {
