@@ -1,9 +1,11 @@
 """What the views call: each action goes through the API client."""
 
 import copy
+import secrets
 from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin import audit
@@ -65,6 +67,29 @@ class Mismatch:
     label: str
     sent: str | None
     stored: str | None
+
+
+def submit_token() -> str:
+    """A one-time token for a create form, so that sending it twice creates once."""
+    return secrets.token_urlsafe(16)
+
+
+def claim_submission(token: str) -> bool:
+    # The cache's add is atomic: of two identical submissions, one wins.
+    return bool(token) and cache.add(f"submission:{token}", 0, 24 * 3600)
+
+
+def release_submission(token: str) -> None:
+    cache.delete(f"submission:{token}")
+
+
+def record_submission(token: str, handler_id: int) -> None:
+    cache.set(f"submission:{token}", handler_id, 24 * 3600)
+
+
+def submitted_handler(token: str) -> int | None:
+    """The handler a token's first submission created, if it got that far."""
+    return cache.get(f"submission:{token}") or None
 
 
 def create_handler(actor: AbstractBaseUser, fields: dict[str, str]) -> Saved:

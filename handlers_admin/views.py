@@ -1,4 +1,3 @@
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
@@ -6,28 +5,27 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from handlers_admin import overview as ops
 from handlers_admin import services
 from handlers_admin.client import ApiError, Handler, NotFound, State
+from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
 from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import switch, table_rows
-from handlers_admin.services import STATE_LABELS
-from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, pager_links, querystring, table_columns
 from handlers_admin.roles import CHANGE, DELETE
+from handlers_admin.services import STATE_LABELS
 from handlers_admin.types import ALL_FIELDS, type_label
 
 
@@ -66,6 +64,7 @@ def handler_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "page": page,
         "rows": table_rows(page.items) if page else [],
+        # Present, so that each row's switch finds it at once instead of missing it a thousand times.
         "toggle_error": None,
         "error": error,
         "columns": table_columns(query, sortable="order_by" in form.fields),
@@ -180,46 +179,29 @@ hide_secrets = sensitive_post_parameters(*(name for name, spec in ALL_FIELDS.ite
 @permission_required(CHANGE, raise_exception=True)
 def handler_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return form_page(request, HandlerForm(variant=settings.API_VARIANT), submit_token=submit_token())
+        return form_page(request, HandlerForm(variant=settings.API_VARIANT), submit_token=services.submit_token())
     form = HandlerForm(request.POST, variant=settings.API_VARIANT)
     token = request.POST.get("submit_token", "")
     if not form.is_valid():
         return form_page(request, form, submit_token=token)
-    if not claim_submission(token):
+    if not services.claim_submission(token):
         return already_submitted(request, token)
     try:
         saved = services.create_handler(request.user, form.api_fields())
     except ApiError as e:
-        release_submission(token)
+        services.release_submission(token)
         form.add_error(None, e.message)
         return form_page(request, form, submit_token=token)
-    record_submission(token, saved.id)
+    services.record_submission(token, saved.id)
     messages.success(request, _("“%(name)s” was created.") % {"name": form.cleaned_data["name"]})
     return redirect("handler_detail", handler_id=saved.id)
-
-
-def submit_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
-def claim_submission(token: str) -> bool:
-    # The cache's add is atomic: of two identical submissions, one wins.
-    return bool(token) and cache.add(f"submission:{token}", 0, 24 * 3600)
-
-
-def release_submission(token: str) -> None:
-    cache.delete(f"submission:{token}")
-
-
-def record_submission(token: str, handler_id: int) -> None:
-    cache.set(f"submission:{token}", handler_id, 24 * 3600)
 
 
 def already_submitted(request: HttpRequest, token: str) -> HttpResponse:
     if not token:
         messages.error(request, _("This form had expired. Please fill it in again."))
         return redirect("handler_create")
-    handler_id = cache.get(f"submission:{token}")
+    handler_id = services.submitted_handler(token)
     messages.info(request, _("This form was already sent once, so nothing was created twice."))
     return redirect("handler_detail", handler_id=handler_id) if handler_id else redirect("handler_list")
 
@@ -243,7 +225,7 @@ def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
     initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
     initial |= services.public_settings(original)
     form = HandlerForm(variant=settings.API_VARIANT, initial=initial)
-    return form_page(request, form, submit_token=submit_token(), duplicate_of=original)
+    return form_page(request, form, submit_token=services.submit_token(), duplicate_of=original)
 
 
 @hide_secrets
@@ -296,8 +278,9 @@ def handler_delete(request: HttpRequest, handler: Handler) -> HttpResponse:
         services.delete_handler(request.user, handler)
     except ApiError as e:
         messages.error(request, e.message)
-        return redirect("handler_detail", handler_id=handler.id)
-    messages.success(request, _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)})
-    if request.htmx:
-        return HttpResponseClientRedirect(reverse("handler_list"))
-    return redirect("handler_list")
+        target = reverse("handler_detail", args=[handler.id])
+    else:
+        messages.success(request, _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)})
+        target = reverse("handler_list")
+    # From the dialog, the whole browser moves on, not just the dialog's form.
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)

@@ -307,3 +307,11 @@ def test_a_missing_handler_page_is_a_message_not_a_500(api: responses.RequestsMo
 def test_error_reports_hide_the_secrets_a_form_posts(editor_client: Client) -> None:
     response = editor_client.post("/handlers/new/", {"name": "", "type": "slack", "slack": SECRETS["slack"]["slack"], "submit_token": "z"})
     assert set(response.wsgi_request.sensitive_post_parameters) >= {"slack", "webhook", "telegram", "x_consumer_secret"}
+
+
+def test_a_refused_htmx_delete_sends_the_browser_back_to_the_handler(api: responses.RequestsMock, admin_client: Client) -> None:
+    api.get(one_url(3), json={"data": handler_json(id=3)})
+    api.delete(one_url(3), status=429, json={"errors": [{"title": "Too many", "status": 429}]}, headers={"X-RateLimit-Reset": "9"})
+    response = admin_client.post("/handlers/3/delete/", headers=HTMX)
+    assert response["HX-Redirect"] == "/handlers/3/"
+    assert any("Try again in 9 seconds" in str(m) for m in response.wsgi_request._messages)
