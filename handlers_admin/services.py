@@ -69,6 +69,14 @@ class Mismatch:
     stored: str | None
 
 
+@dataclass(frozen=True)
+class ReadBack:
+    """What reading a handler back after an update found; `failed` says why it could not be read."""
+
+    mismatches: list[Mismatch]
+    failed: str = ""
+
+
 def submit_token() -> str:
     """A one-time token for a create form, so that sending it twice creates once."""
     return secrets.token_urlsafe(16)
@@ -114,8 +122,8 @@ def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
     return body
 
 
-def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, str]) -> list[Mismatch]:
-    """Sends the update, then reads the handler back: some servers store something else."""
+def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, str]) -> ReadBack:
+    """Sends the update, then reads the handler back, since some servers store something else."""
     before = {"name": current.name, "type": current.type} | current.settings
     with audit.recorded(actor, Action.EDIT, handler_id=current.id, name=body.get("name", current.name),
                         handler_type=body.get("type", current.type),
@@ -124,13 +132,16 @@ def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, st
             client().update(current.id, body)
         except ApiError as e:
             raise scrubbed(e, current) from e
-    stored = client().get(current.id, fresh=True)
+    try:
+        stored = client().get(current.id, fresh=True)
+    except ApiError as e:
+        return ReadBack([], failed=scrubbed(e, current).message)
     stored_values = {"name": stored.name, "type": stored.type} | stored.settings
-    return [
+    return ReadBack([
         Mismatch(label(key), None, None) if secret(key) else Mismatch(label(key), value, stored_values.get(key, ""))
         for key, value in body.items()
         if stored_values.get(key, "") != value
-    ]
+    ])
 
 
 def delete_handler(actor: AbstractBaseUser, handler: Handler) -> None:

@@ -243,15 +243,17 @@ def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
         messages.info(request, _("Nothing was changed."))
         return redirect("handler_detail", handler_id=current.id)
     try:
-        mismatches = services.update_handler(request.user, current, body)
+        read_back = services.update_handler(request.user, current, body)
     except NotFound:
         form.add_error(None, _("This handler was deleted while you were editing it, so your changes were not saved."))
         return form_page(request, form, current=current)
     except ApiError as e:
         form.add_error(None, e.message)
         return form_page(request, form, current=current)
-    if mismatches:
-        messages.warning(request, mismatch_message(mismatches))
+    if read_back.failed:
+        messages.warning(request, _("Your changes were saved, but could not be read back to check them: %(error)s") % {"error": read_back.failed})
+    elif read_back.mismatches:
+        messages.warning(request, mismatch_message(read_back.mismatches))
     else:
         messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": form.cleaned_data["name"]})
     return redirect("handler_detail", handler_id=current.id)

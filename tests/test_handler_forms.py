@@ -315,3 +315,12 @@ def test_a_refused_htmx_delete_sends_the_browser_back_to_the_handler(api: respon
     response = admin_client.post("/handlers/3/delete/", headers=HTMX)
     assert response["HX-Redirect"] == "/handlers/3/"
     assert any("Try again in 9 seconds" in str(m) for m in response.wsgi_request._messages)
+
+
+def test_a_failed_read_back_still_says_the_changes_were_saved(api: responses.RequestsMock, editor_client: Client) -> None:
+    api.get(one_url(4), json={"data": handler_json(id=4)})
+    api.post(one_url(4), json={"data": {"id": 4}})
+    api.get(one_url(4), status=429, json={"errors": [{"title": "Too many", "status": 429}]}, headers={"X-RateLimit-Reset": "30"})
+    response = editor_client.post("/handlers/4/edit/", {"name": "Renamed", "type": "email", "email": "hey@example.com"})
+    assert response.status_code == 302 and response["Location"] == "/handlers/4/"
+    assert any("were saved, but could not be read back" in str(m) for m in response.wsgi_request._messages)
