@@ -166,3 +166,28 @@ def test_flash_messages_reach_the_page_after_htmx_requests(viewer_client: Client
     request._messages = FallbackStorage(request)
     body = HtmxMessagesMiddleware(view)(request).content.decode()
     assert body.startswith("<p>partial</p>") and 'hx-swap-oob="true"' in body and "Saved “x”." in body
+
+
+@pytest.mark.parametrize(("role", "allowed"), [
+    (Role.VIEWER, set()),
+    (Role.EDITOR, {"create", "toggle"}),
+    (Role.ADMIN, {"create", "toggle", "delete", "members"}),
+])
+def test_each_role_may_do_what_it_should_and_is_refused_the_rest(db, role: Role, allowed: set[str]) -> None:
+    import responses
+
+    from tests.api import handler_json, one_url
+    from tests.conftest import make_member, signed_in
+
+    client = signed_in(make_member("someone", role))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        api.get(one_url(1), json={"data": handler_json()})
+        api.post(one_url(1), json={"data": {"id": 1}})
+        statuses = {
+            "create": client.get(reverse("handler_create")).status_code,
+            "toggle": client.post(reverse("handler_toggle", args=[1]), {"name": "x", "was": "1"}, headers={"HX-Request": "true"}).status_code,
+            "delete": client.get(reverse("handler_delete", args=[1])).status_code,
+            "members": client.get("/admin/auth/user/").status_code,
+        }
+    # Refused: 403 from the panel; Django's admin sends members who are not staff to its own sign-in.
+    assert statuses == {action: 200 if action in allowed else (302 if action == "members" else 403) for action in statuses}

@@ -324,3 +324,30 @@ def test_a_failed_read_back_still_says_the_changes_were_saved(api: responses.Req
     response = editor_client.post("/handlers/4/edit/", {"name": "Renamed", "type": "email", "email": "hey@example.com"})
     assert response.status_code == 302 and response["Location"] == "/handlers/4/"
     assert any("were saved, but could not be read back" in str(m) for m in response.wsgi_request._messages)
+
+
+CHANGED = {
+    "email": {"email": "night@example.com"},
+    "webhook": {"webhook": "https://example.com/hooks/night"},
+    "slack": {"slack": "https://hooks.slack.com/services/T0002/B0002/zyxwvuts"},
+    "discord": {"discord": "https://discord.com/api/webhooks/456/ghiJKL"},
+    "telegram": {"telegram": "", "telegram_chat_id": "@night_alerts"},
+    "microsoft_teams": {"microsoft_teams": "https://contoso.webhook.office.com/webhookb2/night"},
+    "twilio": {"twilio": "+14155550999"},
+    "x": {"x_consumer_key": "", "x_consumer_secret": "", "x_access_token": "at-999999", "x_access_token_secret": ""},
+    "google_chat": {"google_chat": "https://chat.googleapis.com/v1/spaces/BBBB/messages?key=k&token=u"},
+    "internal_notification": {},
+}
+
+
+@pytest.mark.parametrize("slug", list(VALID))
+def test_edit_every_type_sends_exactly_the_changed_fields(api: responses.RequestsMock, editor_client: Client, slug: str) -> None:
+    stored = handler_json(id=8, name="Before", type=slug, settings=VALID[slug])
+    api.get(one_url(8), json={"data": stored})
+    api.post(one_url(8), json={"data": {"id": 8}})
+    api.get(one_url(8), json={"data": stored})
+    editor_client.post("/handlers/8/edit/", {"name": "After", "type": slug} | CHANGED[slug])
+    post = next(c for c in api.calls if c.request.method == "POST")
+    # A blank secret keeps its stored value, which travels with the changed settings of its type.
+    expected_settings = {name: value or VALID[slug][name] for name, value in CHANGED[slug].items()}
+    assert sent_fields(post.request) == {"name": "After"} | expected_settings

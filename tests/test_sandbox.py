@@ -9,7 +9,7 @@ from django.conf import settings
 from handlers_admin.client import ListQuery, RateLimited, Refused, State, client
 from handlers_admin.types import HANDLER_TYPES
 from sandbox.seed import SIZE
-from sandbox.store import Store
+from sandbox.store import Filters, Store
 
 DOCUMENTED_KEYS = {"id", "type", "name", "settings", "is_enabled", "last_datetime", "datetime"}
 
@@ -178,3 +178,17 @@ def test_the_client_keeps_one_connection_alive_for_sequential_reads(sandbox) -> 
     for number in range(100):
         api.get(number % 50 + 1, fresh=True)
     assert server.connections - before == 1
+
+
+def test_the_data_persists_between_runs_and_reset_restores_the_seed(tmp_path) -> None:
+    from sandbox.management.commands.sandbox_api import open_store
+
+    path = tmp_path / "var" / "sandbox.sqlite3"
+    first = open_store(path, "full")
+    first.delete(1)
+    first.update(2, {"name": "Renamed"})
+    again = open_store(path, "full")
+    assert again.get(1) is None and again.get(2)["name"] == "Renamed"
+    reset = open_store(path, "full", reset=True)
+    assert reset.get(1) is not None and reset.get(2)["name"] != "Renamed"
+    assert reset.search(Filters(), 1, 1000)[1] == SIZE

@@ -11,6 +11,15 @@ from sandbox.server import SandboxApi, serve
 from sandbox.store import Store
 
 
+def open_store(path: Path, variant: str, *, reset: bool = False) -> Store:
+    """The sandbox's data as it was left, or the seed on first use or when asked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = Store(path)
+    if reset or store.is_empty():
+        store.replace_all(seed_rows(variant))
+    return store
+
+
 class Command(BaseCommand):
     help = "Serve a stand-in of the remote notification-handlers API at http://127.0.0.1:PORT/api/."
 
@@ -24,10 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--verbose", action="store_true", help="log every request")
 
     def handle(self, *args: Any, port: int, variant: str, rate_limit: int, reset: bool, key: str, data: str, verbose: bool, **options: Any) -> None:
-        Path(data).parent.mkdir(parents=True, exist_ok=True)
-        store = Store(data)
-        if reset or store.is_empty():
-            store.replace_all(seed_rows(variant))
+        store = open_store(Path(data), variant, reset=reset)
         key = key or settings.API_KEY or "sandbox-" + secrets.token_urlsafe(16)
         server = serve(SandboxApi(store, key, variant=variant, rate_limit=rate_limit), port=port, verbose=verbose)
         self.stdout.write(f"Sandbox API ({variant}) at http://127.0.0.1:{port}/api/ — key: {key[:12]}…")
