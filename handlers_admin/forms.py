@@ -17,6 +17,12 @@ DATE_FIELD_CHOICES = [("datetime", _("Created")), ("last_datetime", _("Last used
 SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")
 
 
+class Select(forms.Select):
+    """A select whose options render in its own template: filters re-render on every change."""
+
+    template_name = "widgets/select.html"
+
+
 class IsoDateTimeField(forms.DateTimeField):
     """An ISO 8601 date or date-time; a bare date at the end of a range means the whole day."""
 
@@ -39,13 +45,13 @@ class IsoDateTimeField(forms.DateTimeField):
 class HandlerFilterForm(forms.Form):
     search = forms.CharField(label=_("Search by name"), required=False, max_length=200,
                              widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}))
-    type = forms.ChoiceField(label=_("Type"), required=False,
+    type = forms.ChoiceField(label=_("Type"), required=False, widget=Select,
                              error_messages={"invalid_choice": _("“%(value)s” is not a handler type here, so every type is shown.")})
-    is_enabled = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
-    datetime_field = forms.ChoiceField(label=_("Dates of"), required=False, choices=DATE_FIELD_CHOICES)
+    is_enabled = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES, widget=Select)
+    datetime_field = forms.ChoiceField(label=_("Dates of"), required=False, choices=DATE_FIELD_CHOICES, widget=Select)
     datetime_start = IsoDateTimeField(label=_("From"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")})
     datetime_end = IsoDateTimeField(label=_("To"), required=False, end_of_day=True, error_messages={"invalid": _("Enter a date like 2026-01-31.")})
-    results_per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int,
+    results_per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int, widget=Select,
                                               choices=[(n, n) for n in PER_PAGE_CHOICES])
     order_by = forms.ChoiceField(required=False, choices=[(f, f) for f in ORDER_FIELDS], widget=forms.HiddenInput)
     order_type = forms.ChoiceField(required=False, choices=[("ASC", "ASC"), ("DESC", "DESC")], widget=forms.HiddenInput)
@@ -242,8 +248,8 @@ class HandlerForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    member = forms.ChoiceField(label=_("Member"), required=False)
-    action = forms.ChoiceField(label=_("Action"), required=False,
+    member = forms.ChoiceField(label=_("Member"), required=False, widget=Select)
+    action = forms.ChoiceField(label=_("Action"), required=False, widget=Select,
                                choices=[("", _("Any action")), *AuditEntry.Action.choices])
     handler = forms.CharField(label=_("Handler"), required=False, max_length=200,
                               widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or ID")}))

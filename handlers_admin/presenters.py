@@ -1,6 +1,8 @@
 """Handlers made ready for display. Pages of up to 1000 rows make the per-row cost matter: what can be
 worked out once per page (translations, the time zone, URL shapes) is."""
 
+import html
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
@@ -71,24 +73,29 @@ class Clock:
         return mark_safe(f'<time datetime="{utc.isoformat()}" title="{exact}">{self.relative(moment)}</time>')
 
 
-@dataclass(frozen=True)
+def _safe(text: str) -> SafeString:
+    """Django's escape() without its lazy-text wrapper, which costs more than the escaping on 1000 rows."""
+    return SafeString(html.escape(text))
+
+
+@dataclass(slots=True)
 class Switch:
-    """What the enable switch shows and posts, as strings ready for the page."""
+    """What the enable switch shows and posts, escaped once here rather than at every use in the page."""
 
-    id: str
-    name: str
-    type: str
-    toggle_url: str
+    id: SafeString
+    toggle_url: SafeString
     on: bool
-    state_value: str
-    state_class: str
-    state_label: str
-    label: str
+    state_class: SafeString
+    state_label: SafeString
+    label: SafeString
+    # What the toggle posts besides the new state, so its audit record needs no extra API call.
+    vals: SafeString
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row(Switch):
-    url: str
+    title: SafeString
+    url: SafeString
     type_cell: SafeString
     last_used: SafeString
     created: SafeString
@@ -96,29 +103,37 @@ class Row(Switch):
 
 class _Switches:
     def __init__(self) -> None:
-        self.states = {state: (str(state.value), state.name.lower(), str(STATE_LABELS[state])) for state in State}
+        self.states = {state: (SafeString(state.name.lower()), _safe(str(STATE_LABELS[state]))) for state in State}
         self.label = gettext("Enabled: %(name)s")
+        self.toggle_url = _url_shape("handler_toggle", get_script_prefix())
 
-    def fields(self, handler_id: int, name: str, handler_type: str, state: State) -> dict[str, object]:
-        value, css, text = self.states[state]
-        return {"id": str(handler_id), "name": name, "type": handler_type, "toggle_url": handler_url("handler_toggle", handler_id),
-                "on": state != State.OFF,
-                "state_value": value, "state_class": css, "state_label": text, "label": self.label % {"name": name}}
+    def fields(self, handler_id: int, name: str, handler_type: str, state: State) -> list[object]:
+        css, text = self.states[state]
+        return [
+            SafeString(int(handler_id)),
+            _safe(self.toggle_url.format(int(handler_id))),
+            state != State.OFF,
+            css,
+            text,
+            _safe(self.label % {"name": name}),
+            _safe(json.dumps({"name": name, "type": handler_type, "was": int(state)}, ensure_ascii=False)),
+        ]
 
 
 def switch(handler_id: int, name: str, handler_type: str, state: State) -> Switch:
-    return Switch(**_Switches().fields(handler_id, name, handler_type, state))
+    return Switch(*_Switches().fields(handler_id, name, handler_type, state))
 
 
 def table_rows(handlers: list[Handler]) -> list[Row]:
-    clock, switches = Clock(), _Switches()
+    clock, switches, no_name = Clock(), _Switches(), _safe(gettext("(no name)"))
+    detail_url = _url_shape("handler_detail", get_script_prefix())
     cells = {
         slug: format_html('<svg class="icon" aria-hidden="true"><use href="#type-{}"/></svg> {}', slug, t.label)
         for slug, t in HANDLER_TYPES.items()
     }
     return [
-        Row(**switches.fields(h.id, h.name, h.type, h.state), url=handler_url("handler_detail", h.id),
-            type_cell=cells.get(h.type) or escape(h.type), last_used=clock.when(h.last_used), created=clock.when(h.created))
+        Row(*switches.fields(h.id, h.name, h.type, h.state), _safe(h.name) if h.name else no_name,
+            _safe(detail_url.format(h.id)), cells.get(h.type) or _safe(h.type), clock.when(h.last_used), clock.when(h.created))
         for h in handlers
     ]
 

@@ -121,5 +121,6 @@ def test_stale_handlers_have_switches_for_editors_only(api: responses.RequestsMo
                                                    settings={"slack": "https://hooks.slack.com/x"}, last_datetime=None)], per_page=1000))
     editor_page = editor_client.get("/overview/").text
     assert 'aria-label="Enabled: Old Slack"' in editor_page and "/handlers/5/edit/" in editor_page
+    assert 'Edit<span class="sr-only"> Old Slack</span>' in editor_page
     viewer_page = viewer_client.get("/overview/").text
     assert "Old Slack" in viewer_page and 'role="switch"' not in viewer_page

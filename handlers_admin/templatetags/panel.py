@@ -1,4 +1,5 @@
 from datetime import datetime
+from functools import lru_cache
 
 from django import template
 from django.conf import settings
@@ -14,11 +15,16 @@ register = template.Library()
 @register.simple_tag
 def type_sprite() -> SafeString:
     """Every type's icon once per page, for type_icon to point at."""
+    return _sprite(settings.API_VARIANT)
+
+
+@lru_cache(maxsize=2)
+def _sprite(variant: str) -> SafeString:
     symbols = format_html_join(
         "",
         '<symbol id="type-{}" viewBox="0 0 24 24"><rect width="24" height="24" rx="6" fill="{}"/>'
         '<text x="12" y="16" text-anchor="middle" font-size="{}" font-weight="700" fill="#fff">{}</text></symbol>',
-        ((t.slug, t.color, 11 if len(t.glyph) < 2 else 9, t.glyph) for t in types_for(settings.API_VARIANT)),
+        ((t.slug, t.color, 11 if len(t.glyph) < 2 else 9, t.glyph) for t in types_for(variant)),
     )
     return format_html('<svg class="sprite" aria-hidden="true" width="0" height="0">{}</svg>', symbols)
 
