@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from handlers_admin.models import AuditEntry
 from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, Handler, ListQuery
+from handlers_admin.models import AuditEntry
 from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, MAX_LENGTH, HandlerType, TypeField, mask, types_for
 
 STATUS_CHOICES = [("", _("Any status")), ("1", _("On")), ("0", _("Off"))]

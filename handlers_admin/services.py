@@ -30,9 +30,9 @@ def list_handlers(query: ListQuery) -> HandlerPage:
     return client().list(query)
 
 
-def all_handlers(query: ListQuery = ListQuery()) -> list[Handler]:
+def all_handlers(query: ListQuery | None = None) -> list[Handler]:
     """Every handler matching the query, fetched 1000 a call."""
-    return list(client().list_all(query))
+    return list(client().list_all(query or ListQuery()))
 
 
 def get_handler(handler_id: int) -> Handler:

@@ -92,7 +92,7 @@ def test_exports_hold_every_handler_once_and_no_secret(api: responses.RequestsMo
     assert len(api.calls) == 2
     body = response.content.decode()
     assert "SECRET" not in body
-    assert response["Content-Disposition"].startswith(f'attachment; filename="handlers-') and f".{file_format}" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith('attachment; filename="handlers-') and f".{file_format}" in response["Content-Disposition"]
     if file_format == "csv":
         rows = list(csv.DictReader(io.StringIO(body)))
         assert rows[0]["name"] == "'=cmd1"  # a formula is kept as text
