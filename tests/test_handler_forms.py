@@ -351,3 +351,13 @@ def test_edit_every_type_sends_exactly_the_changed_fields(api: responses.Request
     # A blank secret keeps its stored value, which travels with the changed settings of its type.
     expected_settings = {name: value or VALID[slug][name] for name, value in CHANGED[slug].items()}
     assert sent_fields(post.request) == {"name": "After"} | expected_settings
+
+
+def test_opening_then_saving_an_edit_costs_three_calls_in_all(api: responses.RequestsMock, editor_client: Client) -> None:
+    stored = handler_json(id=4, name="Old")
+    api.get(one_url(4), json={"data": stored})
+    editor_client.get("/handlers/4/edit/")
+    api.post(one_url(4), json={"data": {"id": 4}})
+    editor_client.post("/handlers/4/edit/", {"name": "New", "type": "email", "email": "hey@example.com"})
+    # The form's read is reused from the short cache; the save is the update and its read-back.
+    assert [c.request.method for c in api.calls] == ["GET", "POST", "GET"]
