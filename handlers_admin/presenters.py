@@ -36,12 +36,8 @@ def _relative(language: str, seconds_unit: int, count: int) -> str:
 
 @lru_cache(maxsize=64)
 def _url_shape(name: str, prefix: str) -> str:
+    """A handler URL with "{}" for its id, so rows format it rather than walk the resolver each."""
     return reverse(name, args=[987654321]).replace("987654321", "{}")
-
-
-def handler_url(name: str, handler_id: int) -> str:
-    """reverse(name, args=[handler_id]) for the handler URLs, without a resolver walk per row."""
-    return _url_shape(name, get_script_prefix()).format(handler_id)
 
 
 class Clock:
