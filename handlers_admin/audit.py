@@ -9,14 +9,14 @@ from django.http import HttpRequest
 
 from handlers_admin.client import ApiError
 from handlers_admin.models import AuditEntry
-from handlers_admin.types import ALL_FIELDS
+from handlers_admin.types import SECRET_FIELDS
 
 Action = AuditEntry.Action
 
 
 def change(field: str, before: str | None, after: str | None) -> dict[str, Any]:
     """One field's change; a secret's values are never written down, only that it changed."""
-    if field in ALL_FIELDS and ALL_FIELDS[field].secret:
+    if field in SECRET_FIELDS:
         return {"field": field, "secret": True}
     return {"field": field, "before": before, "after": after}
 

@@ -7,11 +7,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, Handler, ListQuery
+from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, Handler, ListQuery, State
 from handlers_admin.models import AuditEntry
+from handlers_admin.services import STATE_LABELS
 from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, MAX_LENGTH, HandlerType, TypeField, mask, types_for
 
-STATUS_CHOICES = [("", _("Any status")), ("1", _("On")), ("0", _("Off"))]
+STATUS_CHOICES = [("", _("Any status")), ("1", STATE_LABELS[State.ON]), ("0", STATE_LABELS[State.OFF])]
 DATE_FIELD_CHOICES = [("datetime", _("Created")), ("last_datetime", _("Last used"))]
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
 SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.client import Handler, ListQuery, State
 from handlers_admin.forms import querystring
-from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, mask, type_label
+from handlers_admin.services import STATE_LABELS
+from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, SECRET_FIELDS, mask, type_label
 
 # (key, label, newest age, oldest age): a bucket holds handlers last used within [newest, oldest).
 BUCKETS: list[tuple[str, Promise, timedelta, timedelta | None]] = [
@@ -72,9 +73,9 @@ def build(handlers: list[Handler], now: datetime, stale_after_days: int) -> Over
     return Overview(
         total=len(handlers),
         states=[
-            Count("on", str(_("On")), states[State.ON], table_url(ListQuery(is_enabled=True))),
-            Count("off", str(_("Off")), states[State.OFF], table_url(ListQuery(is_enabled=False))),
-            Count("pending", str(_("Pending verification")), states[State.PENDING], ""),
+            Count("on", str(STATE_LABELS[State.ON]), states[State.ON], table_url(ListQuery(is_enabled=True))),
+            Count("off", str(STATE_LABELS[State.OFF]), states[State.OFF], table_url(ListQuery(is_enabled=False))),
+            Count("pending", str(STATE_LABELS[State.PENDING]), states[State.PENDING], ""),
         ],
         types=[Count(slug, type_label(slug), n, table_url(ListQuery(type=slug))) for slug, n in types.most_common()],
         buckets=buckets,
@@ -97,7 +98,7 @@ def export_records(handlers: Iterable[Handler]) -> list[dict[str, object]]:
             "created_utc": _iso(h.created),
             "last_used_utc": _iso(h.last_used),
             "settings": {
-                name: mask(value) if value and name in ALL_FIELDS and ALL_FIELDS[name].secret else value
+                name: mask(value) if value and name in SECRET_FIELDS else value
                 for name, value in h.settings.items()
                 if h.type in HANDLER_TYPES and name in ALL_FIELDS  # an unknown type's settings may hold anything
             },

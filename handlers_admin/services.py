@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from handlers_admin import audit
 from handlers_admin.audit import Action
 from handlers_admin.client import ApiError, Handler, HandlerPage, ListQuery, Saved, State, client
-from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, mask
+from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, SECRET_FIELDS, mask
 
 STATE_LABELS = {State.ON: _("On"), State.OFF: _("Off"), State.PENDING: _("Pending verification")}
 
@@ -138,7 +138,7 @@ def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, st
         return ReadBack([], failed=scrubbed(e, current).message)
     stored_values = {"name": stored.name, "type": stored.type} | stored.settings
     return ReadBack([
-        Mismatch(label(key), None, None) if secret(key) else Mismatch(label(key), value, stored_values.get(key, ""))
+        Mismatch(label(key), None, None) if key in SECRET_FIELDS else Mismatch(label(key), value, stored_values.get(key, ""))
         for key, value in body.items()
         if stored_values.get(key, "") != value
     ])
@@ -150,7 +150,7 @@ def delete_handler(actor: AbstractBaseUser, handler: Handler) -> None:
 
 
 def public_settings(handler: Handler) -> dict[str, str]:
-    return {name: value for name, value in handler.settings.items() if not secret(name)}
+    return {name: value for name, value in handler.settings.items() if name not in SECRET_FIELDS}
 
 
 def label(key: str) -> str:
@@ -158,15 +158,11 @@ def label(key: str) -> str:
     return str(names[key] if key in names else ALL_FIELDS[key].label if key in ALL_FIELDS else key)
 
 
-def secret(key: str) -> bool:
-    return key in ALL_FIELDS and ALL_FIELDS[key].secret
-
-
 def scrubbed(error: ApiError, handler: Handler) -> ApiError:
     """The same error, with any of the handler's secrets a server echoed back masked."""
     message = error.message
     for name, value in handler.settings.items():
-        if secret(name) and len(value) > 4:
+        if name in SECRET_FIELDS and len(value) > 4:
             message = message.replace(value, mask(value))
     if message == error.message:
         return error

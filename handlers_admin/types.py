@@ -173,6 +173,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
 }
 
 ALL_FIELDS: dict[str, TypeField] = {f.name: f for t in HANDLER_TYPES.values() for f in t.fields}
+SECRET_FIELDS = frozenset(name for name, spec in ALL_FIELDS.items() if spec.secret)
 
 
 def types_for(variant: str) -> list[HandlerType]:

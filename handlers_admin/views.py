@@ -26,7 +26,7 @@ from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import switch, table_rows
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.services import STATE_LABELS
-from handlers_admin.types import ALL_FIELDS, type_label
+from handlers_admin.types import SECRET_FIELDS, type_label
 
 
 @login_not_required
@@ -172,7 +172,7 @@ def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> Htt
 
 
 # Error reports must not carry the secrets these forms post.
-hide_secrets = sensitive_post_parameters(*(name for name, spec in ALL_FIELDS.items() if spec.secret))
+hide_secrets = sensitive_post_parameters(*SECRET_FIELDS)
 
 
 @hide_secrets
