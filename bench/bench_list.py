@@ -17,8 +17,13 @@ HTMX = {"HX-Request": "true"}
 def rows(count: int) -> list[dict]:
     types = ["email", "slack", "telegram", "x", "webhook"]
     return [
-        handler_json(id=i, name=f"Handler {i} — ops “on-call”", type=types[i % 5], is_enabled=i % 3,
-                     last_datetime=None if i % 5 == 0 else "2026-10-01 12:00:00")
+        handler_json(
+            id=i,
+            name=f"Handler {i} — ops “on-call”",
+            type=types[i % 5],
+            is_enabled=i % 3,
+            last_datetime=None if i % 5 == 0 else "2026-10-01 12:00:00",
+        )
         for i in range(1, count + 1)
     ]
 

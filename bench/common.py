@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -22,7 +22,7 @@ from handlers_admin.roles import Role  # noqa: E402
 
 
 def signed_in_client(role: Role = Role.EDITOR) -> Client:
-    from tests.conftest import make_member
+    from tests.helpers import make_member
 
     call_command("migrate", verbosity=0)
     client = Client()

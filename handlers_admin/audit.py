@@ -4,12 +4,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
 from handlers_admin.client import ApiError
+from handlers_admin.handler_types import SECRET_FIELDS
 from handlers_admin.models import AuditEntry
-from handlers_admin.types import SECRET_FIELDS
 
 Action = AuditEntry.Action
 
@@ -23,7 +23,7 @@ def change(field: str, before: str | None, after: str | None) -> dict[str, Any]:
 
 @contextmanager
 def recorded(
-    actor: AbstractBaseUser | AnonymousUser,
+    actor: User | AnonymousUser,
     action: str,
     *,
     handler_id: int | None = None,
@@ -50,16 +50,18 @@ def recorded(
     entry.save()
 
 
-def signed_in(sender: Any, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> None:
+def signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     AuditEntry.objects.create(actor=user, actor_name=user.get_username()[:150], action=Action.SIGN_IN)
 
 
-def signed_out(sender: Any, request: HttpRequest, user: AbstractBaseUser | None, **kwargs: Any) -> None:
+def signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         AuditEntry.objects.create(actor=user, actor_name=user.get_username()[:150], action=Action.SIGN_OUT)
 
 
 def sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     AuditEntry.objects.create(
-        actor_name=str(credentials.get("username", ""))[:150], action=Action.SIGN_IN_FAILED, outcome=AuditEntry.Outcome.REFUSED
+        actor_name=str(credentials.get("username", ""))[:150],
+        action=Action.SIGN_IN_FAILED,
+        outcome=AuditEntry.Outcome.REFUSED,
     )

@@ -1,6 +1,5 @@
 """The one module that speaks HTTP to the remote API and reads its JSON (see shared/API.md)."""
 
-import enum
 import hashlib
 import json
 import logging
@@ -15,22 +14,25 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 
-PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
-ORDER_FIELDS = ("notification_handler_id", "datetime", "last_datetime", "name")
+LARGEST_PAGE = 1000
 GENERATION_KEY = "api:generation"
 BLOCKED_KEY = "api:blocked-until"
 
 
-class State(enum.IntEnum):
-    OFF = 0
-    ON = 1
-    PENDING = 2
+class State(models.IntegerChoices):
+    """`is_enabled` as servers send it: a boolean on older ones, 2 for an email address not confirmed yet."""
+
+    OFF = 0, gettext_lazy("Off")
+    ON = 1, gettext_lazy("On")
+    PENDING = 2, gettext_lazy("Pending verification")
 
 
 @dataclass(frozen=True)
@@ -62,42 +64,7 @@ class HandlerPage:
 
 
 @dataclass(frozen=True)
-class ListQuery:
-    page: int = 1
-    results_per_page: int = 25
-    search: str = ""
-    is_enabled: bool | None = None
-    type: str = ""
-    datetime_field: str = ""
-    datetime_start: datetime | None = None
-    datetime_end: datetime | None = None
-    order_by: str = ""
-    order_type: str = ""
-
-    @property
-    def is_filtered(self) -> bool:
-        return any((self.search, self.type, self.is_enabled is not None, self.datetime_start, self.datetime_end))
-
-    def params(self, datetime_format: str) -> dict[str, str]:
-        params = {"page": str(self.page), "results_per_page": str(self.results_per_page)}
-        if self.search:
-            params |= {"search": self.search, "search_by": "name"}
-        if self.is_enabled is not None:
-            params["is_enabled"] = "1" if self.is_enabled else "0"
-        if self.type:
-            params["type"] = self.type
-        if self.datetime_field and (self.datetime_start or self.datetime_end):
-            params["datetime_field"] = self.datetime_field
-            for name in ("datetime_start", "datetime_end"):
-                if value := getattr(self, name):
-                    params[name] = value.astimezone(UTC).strftime(datetime_format)
-        if self.order_by:
-            params |= {"order_by": self.order_by, "order_type": self.order_type or "ASC"}
-        return params
-
-
-@dataclass(frozen=True)
-class Saved:
+class WriteAnswer:
     """What a create or update answered: always the id, and the handler when the server sent it."""
 
     id: int
@@ -150,7 +117,9 @@ class BadAnswer(ApiError):
 class _GetOnlyRetry(Retry):
     """Retries reads only: a POST or DELETE that failed midway may have been carried out."""
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Retry:
+    def increment(  # type: ignore[override]
+        self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
+    ) -> Retry:
         if method and method.upper() not in (self.allowed_methods or ()):
             return Retry(0, raise_on_status=False).increment(method, url, *args, **kwargs)
         return super().increment(method, url, *args, **kwargs)
@@ -160,8 +129,14 @@ class ApiSession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         retry = _GetOnlyRetry(
-            total=2, connect=2, read=2, status=2, backoff_factor=0.3,
-            status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}), raise_on_status=False,
+            total=2,
+            connect=2,
+            read=2,
+            status=2,
+            backoff_factor=0.3,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
             respect_retry_after_header=False,
         )
         adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=8)
@@ -210,15 +185,19 @@ class ApiClient:
 
     # The five calls.
 
-    def list(self, query: ListQuery = ListQuery()) -> HandlerPage:
-        params = query.params(self.datetime_format)
-        return self._cached_read(f"list:{sorted(params.items())}", lambda: self._page(self._get("notification-handlers/", params), query))
+    def list(self, params: Mapping[str, str]) -> HandlerPage:
+        """One page of the list; `params` are the API's, `page` and `results_per_page` among them."""
+        return self._cached_read(
+            f"list:{sorted(params.items())}", lambda: self._page(self._get("notification-handlers/", params), params)
+        )
 
-    def list_all(self, query: ListQuery = ListQuery()) -> Iterator[Handler]:
-        page = self.list(replace(query, page=1, results_per_page=1000))
+    def list_all(self, params: Mapping[str, str] | None = None) -> Iterator[Handler]:
+        """Every handler matching `params`, in pages of the most the API gives at once."""
+        params = {**(params or {}), "page": "1", "results_per_page": str(LARGEST_PAGE)}
+        page = self.list(params)
         yield from page.items
         for number in range(2, page.total_pages + 1):
-            yield from self.list(replace(query, page=number, results_per_page=1000)).items
+            yield from self.list({**params, "page": str(number)}).items
 
     def get(self, handler_id: int, *, fresh: bool = False) -> Handler:
         def fetch() -> Handler:
@@ -226,12 +205,12 @@ class ApiClient:
 
         return fetch() if fresh else self._cached_read(f"get:{int(handler_id)}", fetch)
 
-    def create(self, fields: Mapping[str, str]) -> Saved:
-        return self._saved(self._write("POST", "notification-handlers", fields))
+    def create(self, fields: Mapping[str, str]) -> WriteAnswer:
+        return self._write_answer(self._write("POST", "notification-handlers", fields))
 
-    def update(self, handler_id: int, fields: Mapping[str, str | bool]) -> Saved:
+    def update(self, handler_id: int, fields: Mapping[str, str | bool]) -> WriteAnswer:
         body = {k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in fields.items()}
-        saved = self._saved(self._write("POST", f"notification-handlers/{int(handler_id)}", body))
+        saved = self._write_answer(self._write("POST", f"notification-handlers/{int(handler_id)}", body))
         return saved if saved.id else replace(saved, id=int(handler_id))
 
     def delete(self, handler_id: int) -> None:
@@ -283,13 +262,17 @@ class ApiClient:
         started = time.monotonic()
         try:
             response = session().request(
-                method, url, timeout=(self.timeout, self.timeout),
-                headers={"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}, **kwargs,
+                method,
+                url,
+                timeout=(self.timeout, self.timeout),
+                headers={"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"},
+                **kwargs,
             )
         except requests.Timeout as e:
             log.warning("API %s /%s timed out", method, path)
             raise Unreachable(
-                _("The API did not answer within %(seconds)s seconds. Try again in a moment.") % {"seconds": f"{self.timeout:g}"}
+                _("The API did not answer within %(seconds)s seconds. Try again in a moment.")
+                % {"seconds": f"{self.timeout:g}"}
             ) from e
         except requests.RequestException as e:
             log.warning("API %s /%s unreachable: %s", method, path, type(e).__name__)
@@ -310,7 +293,10 @@ class ApiClient:
         if status == 404:
             if title is None and not self._is_json(response):
                 return NotFound(
-                    _("The API answered with a web page instead of data: it may be switched off on the product, or API_BASE_URL may be wrong."),
+                    _(
+                        "The API answered with a web page instead of data: it may be switched off on the product, "
+                        "or API_BASE_URL may be wrong."
+                    ),
                     status=404,
                 )
             return NotFound(_("That handler does not exist any more: it may have been deleted."), status=404)
@@ -345,30 +331,32 @@ class ApiClient:
             raise self._bad_answer() from e
 
     def _bad_answer(self) -> BadAnswer:
-        return BadAnswer(_("The API sent an answer the panel cannot read. The fault is on the API's side; try again later."))
+        return BadAnswer(
+            _("The API sent an answer the panel cannot read. The fault is on the API's side; try again later.")
+        )
 
     def _data(self, body: Any) -> Any:
         if not isinstance(body, dict) or "data" not in body:
             raise self._bad_answer()
         return body["data"]
 
-    def _page(self, body: Any, query: ListQuery) -> HandlerPage:
+    def _page(self, body: Any, params: Mapping[str, str]) -> HandlerPage:
         items = self._data(body)
-        meta = body.get("meta") or {}
+        meta: dict[str, Any] = body.get("meta") or {}
         if not isinstance(items, list) or not isinstance(meta, dict):
             raise self._bad_answer()
         try:
-            per_page = int(meta.get("results_per_page") or query.results_per_page)
-            total = int(meta.get("total", meta.get("total_results", len(items))))
+            per_page = int(meta.get("results_per_page") or params.get("results_per_page") or "25")
+            total = int(meta.get("total") or meta.get("total_results") or len(items))
             total_pages = int(meta.get("total_pages") or max(1, math.ceil(total / per_page)))
-            page = int(meta.get("page") or query.page)
+            page = int(meta.get("page") or params.get("page") or "1")
         except (TypeError, ValueError) as e:
             raise self._bad_answer() from e
         return HandlerPage([self._handler(item) for item in items], page, per_page, total, total_pages)
 
-    def _saved(self, body: Any) -> Saved:
+    def _write_answer(self, body: Any) -> WriteAnswer:
         if body is None:
-            return Saved(0)
+            return WriteAnswer(0)
         data = self._data(body)
         if not isinstance(data, dict):
             raise self._bad_answer()
@@ -376,7 +364,7 @@ class ApiClient:
             handler_id = int(data["id"])
         except (KeyError, TypeError, ValueError) as e:
             raise self._bad_answer() from e
-        return Saved(handler_id, self._handler(data) if "type" in data else None)
+        return WriteAnswer(handler_id, self._handler(data) if "type" in data else None)
 
     def _handler(self, data: Any) -> Handler:
         try:

@@ -1,18 +1,19 @@
 from datetime import datetime, time
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from handlers_admin.client import ORDER_FIELDS, PER_PAGE_CHOICES, Handler, ListQuery, State
+from handlers_admin.client import Handler, State
+from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, VALUE_MAX_LENGTH, HandlerType, TypeField, types_for
 from handlers_admin.models import AuditEntry
-from handlers_admin.services import STATE_LABELS
-from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, MAX_LENGTH, HandlerType, TypeField, mask, types_for
+from handlers_admin.presenters import mask
+from handlers_admin.services import HandlerRef
+from handlers_admin.table import BASIC_PARAMETERS, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
 
-STATUS_CHOICES = [("", _("Any status")), ("1", STATE_LABELS[State.ON]), ("0", STATE_LABELS[State.OFF])]
+STATUS_CHOICES = [("", _("Any status")), ("1", State.ON.label), ("0", State.OFF.label)]
 DATE_FIELD_CHOICES = [("datetime", _("Created")), ("last_datetime", _("Last used"))]
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
 SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")
@@ -36,7 +37,9 @@ class IsoDateTimeField(forms.DateTimeField):
     def to_python(self, value: Any) -> datetime | None:
         parsed = super().to_python(value)
         if parsed and self.end_of_day and isinstance(value, str) and len(value.strip()) == 10:
-            parsed = timezone.make_aware(datetime.combine(timezone.localtime(parsed).date(), time.max.replace(microsecond=0)))
+            parsed = timezone.make_aware(
+                datetime.combine(timezone.localtime(parsed).date(), time.max.replace(microsecond=0))
+            )
         return parsed
 
     def prepare_value(self, value: Any) -> Any:
@@ -44,16 +47,29 @@ class IsoDateTimeField(forms.DateTimeField):
 
 
 class HandlerFilterForm(forms.Form):
-    search = forms.CharField(label=_("Search by name"), required=False, max_length=200,
-                             widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}))
-    type = forms.ChoiceField(label=_("Type"), required=False, widget=Select,
-                             error_messages={"invalid_choice": _("“%(value)s” is not a handler type here, so every type is shown.")})
+    search = forms.CharField(
+        label=_("Search by name"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}),
+    )
+    type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        widget=Select,
+        error_messages={"invalid_choice": _("“%(value)s” is not a handler type here, so every type is shown.")},
+    )
     is_enabled = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES, widget=Select)
     datetime_field = forms.ChoiceField(label=_("Dates of"), required=False, choices=DATE_FIELD_CHOICES, widget=Select)
-    datetime_start = IsoDateTimeField(label=_("From"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")})
-    datetime_end = IsoDateTimeField(label=_("To"), required=False, end_of_day=True, error_messages={"invalid": _("Enter a date like 2026-01-31.")})
-    results_per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int, widget=Select,
-                                              choices=[(n, n) for n in PER_PAGE_CHOICES])
+    datetime_start = IsoDateTimeField(
+        label=_("From"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
+    )
+    datetime_end = IsoDateTimeField(
+        label=_("To"), required=False, end_of_day=True, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
+    )
+    results_per_page = forms.TypedChoiceField(
+        label=_("Per page"), required=False, coerce=int, widget=Select, choices=[(n, n) for n in PER_PAGE_CHOICES]
+    )
     order_by = forms.ChoiceField(required=False, choices=[(f, f) for f in ORDER_FIELDS], widget=forms.HiddenInput)
     order_type = forms.ChoiceField(required=False, choices=[("ASC", "ASC"), ("DESC", "DESC")], widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -63,94 +79,37 @@ class HandlerFilterForm(forms.Form):
             data = data.copy()
             data["results_per_page"] = "25"  # corrected, and shown as what is in use
         super().__init__(data)
-        self.fields["type"].choices = [("", _("Any type"))] + [(t.slug, t.label) for t in types_for(variant)]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type"))] + [
+            (t.slug, t.label) for t in types_for(variant)
+        ]
         if variant == "basic":
-            # A basic server ignores these; offering them would mislead.
-            for name in ("search", "type", "is_enabled", "datetime_field", "datetime_start", "datetime_end", "order_by", "order_type"):
+            # A basic server ignores the rest; offering them would mislead.
+            for name in set(self.fields) - BASIC_PARAMETERS:
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("datetime_start"), cleaned.get("datetime_end")
         if start and end and start > end:
             self.add_error("datetime_end", _("The end of the range is before its start."))
         return cleaned
 
     def query(self) -> ListQuery:
+        """The view of the table asked for; what is invalid is left out, and reported by `shown_errors`."""
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
         if "is_enabled" in data:
             data["is_enabled"] = data["is_enabled"] == "1"
-        if data.get("datetime_start") or data.get("datetime_end"):
-            data.setdefault("datetime_field", "datetime")
-        else:
-            data.pop("datetime_field", None)
-        if "order_by" not in data:
-            data.pop("order_type", None)
         return ListQuery(**data)
 
     @property
     def shown_errors(self) -> list[str]:
         return [
-            f"{self.fields[name].label}: {' '.join(errors)}"
+            f"{self.fields[name].label}: {' '.join(str(error) for error in errors)}"
             for name, errors in self.errors.items()
             if name in self.fields and name not in SILENTLY_CORRECTED
         ]
-
-
-def querystring(query: ListQuery, **changes: Any) -> str:
-    """The panel's own query string for a view of the table: the API's names, ISO dates, defaults left out."""
-    values = {
-        "search": query.search,
-        "type": query.type,
-        "is_enabled": "" if query.is_enabled is None else "1" if query.is_enabled else "0",
-        "datetime_field": query.datetime_field if (query.datetime_start or query.datetime_end) else "",
-        "datetime_start": _iso(query.datetime_start),
-        "datetime_end": _iso(query.datetime_end),
-        "order_by": query.order_by,
-        "order_type": query.order_type if query.order_by else "",
-        "results_per_page": "" if query.results_per_page == 25 else query.results_per_page,
-        "page": "" if query.page == 1 else query.page,
-    } | changes
-    return "?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = timezone.localtime(value)
-    if local.time() in (time.min, time.max.replace(microsecond=0)):
-        return local.date().isoformat()
-    return local.replace(microsecond=0).isoformat()
-
-
-def table_columns(query: ListQuery, sortable: bool) -> list[dict[str, str]]:
-    """The table's header cells in order; the sortable ones link to the view sorted by them."""
-    columns = [
-        ("notification_handler_id", _("#"), "opt"), ("name", _("Name"), ""), ("", _("Type"), ""), ("", _("Status"), ""),
-        ("last_datetime", _("Last used"), ""), ("datetime", _("Created"), "opt"),
-    ]
-    cells = []
-    for field, title, css in columns:
-        cell = {"title": title, "class": css, "url": "", "aria_sort": "", "arrow": ""}
-        if field and sortable:
-            current = query.order_by == field
-            if current:
-                direction = "DESC" if query.order_type == "ASC" else "ASC"
-                cell |= {"aria_sort": "ascending" if query.order_type == "ASC" else "descending",
-                         "arrow": "▲" if query.order_type == "ASC" else "▼"}
-            else:
-                direction = "DESC" if field in ("datetime", "last_datetime") else "ASC"
-            cell["url"] = querystring(query, order_by=field, order_type=direction, page="")
-        cells.append(cell)
-    return cells
-
-
-def pager_links(query: ListQuery, total_pages: int) -> list[tuple[str, str | None]]:
-    def link(number: int) -> str | None:
-        return querystring(query, page=number if number > 1 else "") if 1 <= number <= total_pages and number != query.page else None
-
-    return [(_("First"), link(1)), (_("Previous"), link(query.page - 1)), (_("Next"), link(query.page + 1)), (_("Last"), link(total_pages))]
 
 
 WIDGETS = {
@@ -158,7 +117,9 @@ WIDGETS = {
     "url": lambda: forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     "tel": lambda: forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     "text": lambda: forms.TextInput(attrs={"autocomplete": "off"}),
-    "secret": lambda: forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password", "spellcheck": "false"}),
+    "secret": lambda: forms.PasswordInput(
+        render_value=True, attrs={"autocomplete": "new-password", "spellcheck": "false"}
+    ),
 }
 
 
@@ -177,22 +138,32 @@ class HandlerForm(forms.Form):
     Editing (`current` given): a secret left blank keeps the stored value, unless the type changes.
     """
 
-    name = forms.CharField(label=_("Name"), max_length=MAX_LENGTH,
-                           help_text=_("A name your team will recognise, like “Ops on-call” or “Billing alerts”."),
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    type = forms.ChoiceField(label=_("Type"), widget=TypePicker,
-                             error_messages={"required": _("Choose where the notifications should go.")})
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=VALUE_MAX_LENGTH,
+        help_text=_("A name your team will recognise, like “Ops on-call” or “Billing alerts”."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), widget=TypePicker, error_messages={"required": _("Choose where the notifications should go.")}
+    )
 
-    def __init__(self, data: Any = None, *, variant: str = "full", current: Handler | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Any = None, *, variant: str = "full", current: Handler | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(data, **kwargs)
         self.current = current
         self.types = types_for(variant)
-        self.fields["type"].choices = [(t.slug, t.label) for t in self.types]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [(t.slug, t.label) for t in self.types]
         for spec in ALL_FIELDS.values():
             self.fields[spec.name] = forms.CharField(
-                label=spec.label, required=False, max_length=spec.max_length, strip=True,
+                label=spec.label,
+                required=False,
+                max_length=spec.max_length,
+                strip=True,
                 help_text=_("%(help)s Example: %(example)s") % {"help": spec.help_text, "example": spec.example}
-                if spec.example else spec.help_text,
+                if spec.example
+                else spec.help_text,
                 widget=WIDGETS[spec.kind](),
             )
 
@@ -201,14 +172,22 @@ class HandlerForm(forms.Form):
         slug = (self.data.get("type") if self.is_bound else None) or self.initial.get("type")
         return HANDLER_TYPES.get(slug) if slug in {t.slug for t in self.types} else None
 
-    def keeps(self, spec: TypeField) -> bool:
+    def keeps_stored_value(self, spec: TypeField) -> bool:
         """Whether a blank value of this field keeps the stored one."""
         current = self.current
-        return bool(spec.secret and current and self.chosen_type and current.type == self.chosen_type.slug and current.settings.get(spec.name))
+        return bool(
+            spec.secret
+            and current
+            and self.chosen_type
+            and current.type == self.chosen_type.slug
+            and current.settings.get(spec.name)
+        )
 
     def kept_hint(self, spec: TypeField) -> str:
         assert self.current is not None
-        return _("Leave blank to keep the current value (%(masked)s).") % {"masked": mask(self.current.settings[spec.name])}
+        return _("Leave blank to keep the current value (%(masked)s).") % {
+            "masked": mask(self.current.settings[spec.name])
+        }
 
     def type_choices(self) -> list[tuple[Any, HandlerType]]:
         """Each type's radio button with the type, for the picker."""
@@ -216,10 +195,14 @@ class HandlerForm(forms.Form):
 
     def type_groups(self) -> list[tuple[HandlerType, list[tuple[forms.BoundField, str]]]]:
         """Each type with its bound fields, and for a kept secret the hint that blank keeps it."""
-        return [(t, [(self[f.name], self.kept_hint(f) if self.keeps(f) else "") for f in t.fields]) for t in self.types]
+        return [
+            (t, [(self[f.name], self.kept_hint(f) if self.keeps_stored_value(f) else "") for f in t.fields])
+            for t in self.types
+        ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         handler_type = self.chosen_type
         if handler_type is None:
             return cleaned
@@ -228,7 +211,7 @@ class HandlerForm(forms.Form):
             if spec.name in self.errors:
                 continue
             if not value:
-                if not self.keeps(spec):
+                if not self.keeps_stored_value(spec):
                     self.add_error(spec.name, _("%(type)s needs this.") % {"type": handler_type.label})
                 continue
             try:
@@ -248,22 +231,60 @@ class HandlerForm(forms.Form):
         return fields
 
 
+class ToggleForm(forms.Form):
+    """A switch's post: the wanted state, and what the row knew of the handler for the audit trail."""
+
+    enabled = forms.BooleanField(required=False)
+    name = forms.CharField(required=False, max_length=VALUE_MAX_LENGTH)
+    type = forms.CharField(required=False, max_length=40)
+    was = forms.TypedChoiceField(required=False, choices=State.choices, coerce=int, empty_value=None)
+
+    def ref(self, handler_id: int) -> HandlerRef:
+        self.is_valid()
+        data = self.cleaned_data
+        return HandlerRef(
+            id=handler_id, name=data.get("name", ""), type=data.get("type", ""), state=State(data.get("was") or 0)
+        )
+
+    @property
+    def wanted_enabled(self) -> bool:
+        return bool(self.cleaned_data.get("enabled"))
+
+
 class AuditFilterForm(forms.Form):
     member = forms.ChoiceField(label=_("Member"), required=False, widget=Select)
-    action = forms.ChoiceField(label=_("Action"), required=False, widget=Select,
-                               choices=[("", _("Any action")), *AuditEntry.Action.choices])
-    handler = forms.CharField(label=_("Handler"), required=False, max_length=200,
-                              widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or ID")}))
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                error_messages={"invalid": _("Enter a date like 2026-01-31.")})
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                              error_messages={"invalid": _("Enter a date like 2026-01-31.")})
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, widget=Select, choices=[("", _("Any action")), *AuditEntry.Action.choices]
+    )
+    handler = forms.CharField(
+        label=_("Handler"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or ID")}),
+    )
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date like 2026-01-31.")},
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date like 2026-01-31.")},
+    )
 
     def __init__(self, data: Any = None) -> None:
         super().__init__(data)
         # Names as recorded: members since removed and failed sign-ins' usernames stay findable.
-        names = AuditEntry.objects.exclude(actor_name="").order_by("actor_name").values_list("actor_name", flat=True).distinct()
-        self.fields["member"].choices = [("", _("Anyone")), *((name, name) for name in names)]
+        names = (
+            AuditEntry.objects.exclude(actor_name="")
+            .order_by("actor_name")
+            .values_list("actor_name", flat=True)
+            .distinct()
+        )
+        cast(forms.ChoiceField, self.fields["member"]).choices = [("", _("Anyone")), *((name, name) for name in names)]
 
     def entries(self) -> QuerySet[AuditEntry]:
         self.is_valid()
@@ -274,7 +295,11 @@ class AuditFilterForm(forms.Form):
         if data.get("action"):
             entries = entries.filter(action=data["action"])
         if handler := data.get("handler", "").strip():
-            entries = entries.filter(handler_id=int(handler)) if handler.isdigit() else entries.filter(handler_name__icontains=handler)
+            entries = (
+                entries.filter(handler_id=int(handler))
+                if handler.isdigit()
+                else entries.filter(handler_name__icontains=handler)
+            )
         if data.get("date_from"):
             entries = entries.filter(created__gte=timezone.make_aware(datetime.combine(data["date_from"], time.min)))
         if data.get("date_to"):

@@ -16,9 +16,10 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
         if (
-            getattr(request, "htmx", False)
-            and not request.htmx.boosted
+            htmx
+            and not htmx.boosted
             and response.status_code < 300
             # The browser leaves for another page: the messages are for that page.
             and not {"HX-Redirect", "HX-Location", "HX-Refresh"} & set(response.headers)

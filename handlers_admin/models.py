@@ -15,6 +15,9 @@ class Channel(models.Model):
             ("delete_handlers", _("Can delete notification handlers")),
         ]
 
+    def __str__(self) -> str:
+        return "channel"
+
 
 class AuditEntry(models.Model):
     class Action(models.TextChoices):
@@ -32,7 +35,9 @@ class AuditEntry(models.Model):
         REFUSED = "refused", _("Refused")
 
     created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("member"), null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     # Kept apart from the account so the trail survives a member's removal, and names failed sign-ins.
     actor_name = models.CharField(_("member name"), max_length=150)
     action = models.CharField(_("action"), max_length=20, choices=Action)

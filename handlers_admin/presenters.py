@@ -1,5 +1,8 @@
-"""Handlers made ready for display. Pages of up to 1000 rows make the per-row cost matter: what can be
-worked out once per page (translations, the time zone, URL shapes) is."""
+"""Handlers made ready for display as plain values: labels, masked secrets, relative times and table rows.
+The markup is in templates/includes/handler_parts.html.
+
+Pages of up to 1000 rows make the per-row cost matter, so what can be worked out once per page
+(translations, the time zone, URL shapes) is worked out once."""
 
 import html
 import json
@@ -7,16 +10,67 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from handlers_admin.client import Handler, State
-from handlers_admin.services import STATE_LABELS
-from handlers_admin.services import label as field_label
-from handlers_admin.types import HANDLER_TYPES, type_label
+from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, SECRET_FIELDS
+
+
+def type_label(slug: str) -> str:
+    """A type's name for people; a type this panel does not know keeps its raw name."""
+    return str(HANDLER_TYPES[slug].label) if slug in HANDLER_TYPES else slug
+
+
+def field_label(key: str) -> str:
+    """The label of an API field, as the forms show it."""
+    names = {"name": gettext("Name"), "type": gettext("Type"), "is_enabled": gettext("Enabled")}
+    return names.get(key) or (str(ALL_FIELDS[key].label) if key in ALL_FIELDS else key)
+
+
+def mask(value: str) -> str:
+    """A secret as the panel shows it: its last four characters, and only when it is long enough to spare them."""
+    return "••••" + value[-4:] if len(value) > 8 else "••••"
+
+
+def is_hidden(handler_type: str, field: str) -> bool:
+    """Whether a setting's value is shown masked: every secret, and every value of a type the panel does not know."""
+    return handler_type not in HANDLER_TYPES or field in SECRET_FIELDS
+
+
+def shown_settings(handler: Handler) -> dict[str, str]:
+    """The handler's settings with hidden values masked, in the registry's order for its type."""
+    known = HANDLER_TYPES.get(handler.type)
+    names = [spec.name for spec in known.fields] if known else list(handler.settings)
+    shown = {}
+    for name in names:
+        value = handler.settings.get(name, "")
+        shown[name] = mask(value) if value and is_hidden(handler.type, name) else value
+    return shown
+
+
+def public_settings(handler: Handler) -> dict[str, str]:
+    """The settings a form may show as they are: none of a secret, nothing of an unknown type."""
+    return {name: value for name, value in handler.settings.items() if not is_hidden(handler.type, name)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting:
+    label: str
+    value: str
+    hidden: bool
+
+
+def setting_rows(handler: Handler) -> list[Setting]:
+    """The settings of a handler's page, labelled."""
+    return [
+        Setting(label=field_label(name), value=value, hidden=is_hidden(handler.type, name))
+        for name, value in shown_settings(handler).items()
+    ]
+
 
 _UNITS = (
     (365 * 86400, lambda n: ngettext("%(count)d year ago", "%(count)d years ago", n)),
@@ -29,9 +83,72 @@ _UNITS = (
 
 
 @lru_cache(maxsize=4096)
-def _relative(language: str, seconds_unit: int, count: int) -> str:
-    unit = next(phrase for size, phrase in _UNITS if size == seconds_unit)
-    return escape(unit(count) % {"count": count})
+def _relative(language: str, unit_seconds: int, count: int) -> str:
+    # The language is part of the key so that each language keeps its own phrases.
+    phrase = next(phrase for size, phrase in _UNITS if size == unit_seconds)
+    return phrase(count) % {"count": count}
+
+
+def _escaped(text: str) -> SafeString:
+    """Escaped once here: on a 1000-row page, escaping each value as the template prints it costs more than this."""
+    return SafeString(html.escape(text))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Moment:
+    """A past time as shown: "3 days ago", with the exact time, local and UTC, for the hover text. Escaped."""
+
+    iso: SafeString
+    exact: SafeString
+    ago: SafeString
+
+
+# Stand-ins that no escaped value contains, for the time partial's shape.
+_SLOTS = Moment(iso=SafeString("\x00iso\x00"), exact=SafeString("\x00exact\x00"), ago=SafeString("\x00ago\x00"))
+
+
+class Clock:
+    """Turns past times into Moments, or into the time partial's markup, for one page: the time zone,
+    the language and the partial are read once."""
+
+    def __init__(self, now: datetime | None = None, zone: tzinfo | None = None) -> None:
+        self.now = now or timezone.now()
+        self.zone = zone or timezone.get_current_timezone()
+        self.language = translation.get_language() or ""
+        self._shape = ""
+        self._never = SafeString("")
+
+    def ago(self, moment: datetime) -> str:
+        seconds = (self.now - moment).total_seconds()
+        for size, _phrase in _UNITS:
+            if seconds >= size:
+                return _relative(self.language, size, int(seconds // size))
+        return gettext("just now")
+
+    def moment(self, moment: datetime | None) -> Moment | None:
+        if moment is None:
+            return None
+        utc = moment.astimezone(UTC).replace(microsecond=0)
+        # isoformat, not strftime: this runs twice for each row of a 1000-row page.
+        exact = utc.replace(tzinfo=None).isoformat(" ") + " UTC"
+        local = utc.astimezone(self.zone)
+        if local.utcoffset():
+            exact = f"{local.replace(tzinfo=None).isoformat(' ')} {local.tzname() or ''} · {exact}"
+        return Moment(iso=SafeString(utc.isoformat()), exact=_escaped(exact), ago=_escaped(self.ago(moment)))
+
+    def time(self, moment: datetime | None) -> SafeString:
+        """The time partial's markup for a moment. The partial is rendered once, with stand-ins that each
+        moment's values replace: rendering it for each of 1000 rows would take most of the page's time."""
+        if not self._shape:
+            part = "includes/handler_parts.html#time"
+            self._shape = render_to_string(part, {"moment": _SLOTS})
+            self._never = SafeString(render_to_string(part, {"moment": None}))
+        shown = self.moment(moment)
+        if shown is None:
+            return self._never
+        return SafeString(
+            self._shape.replace(_SLOTS.iso, shown.iso).replace(_SLOTS.exact, shown.exact).replace(_SLOTS.ago, shown.ago)
+        )
 
 
 @lru_cache(maxsize=64)
@@ -40,98 +157,80 @@ def _url_shape(name: str, prefix: str) -> str:
     return reverse(name, args=[987654321]).replace("987654321", "{}")
 
 
-class Clock:
-    """Formats past moments as "3 days ago" with the exact time, local and UTC, on hover."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """A handler as its table row and its switch show it, every text escaped."""
 
-    def __init__(self, now: datetime | None = None, tz: tzinfo | None = None) -> None:
-        self.now = now or timezone.now()
-        self.tz = tz or timezone.get_current_timezone()
-        self.language = translation.get_language() or ""
-        self.never = format_html('<span class="muted">{}</span>', gettext("Never"))
-
-    def relative(self, moment: datetime) -> str:
-        """Escaped: "3 days ago"."""
-        seconds = (self.now - moment).total_seconds()
-        for size, _phrase in _UNITS:
-            if seconds >= size:
-                return _relative(self.language, size, int(seconds // size))
-        return escape(gettext("just now"))
-
-    def when(self, moment: datetime | None) -> SafeString:
-        if moment is None:
-            return self.never
-        utc = moment.astimezone(UTC)
-        exact = f"{utc:%Y-%m-%d %H:%M:%S} UTC"
-        local = utc.astimezone(self.tz)
-        if local.utcoffset():
-            exact = f"{local:%Y-%m-%d %H:%M:%S} {escape(local.tzname() or '')} · {exact}"
-        # Every part is generated here or escaped above; format_html's escaping costs per row.
-        return mark_safe(f'<time datetime="{utc.isoformat()}" title="{exact}">{self.relative(moment)}</time>')
-
-
-def _safe(text: str) -> SafeString:
-    """Django's escape() without its lazy-text wrapper, which costs more than the escaping on 1000 rows."""
-    return SafeString(html.escape(text))
-
-
-@dataclass(slots=True)
-class Switch:
-    """What the enable switch shows and posts, escaped once here rather than at every use in the page."""
-
+    # Text, not a number: the template would format a number for the language, once for each of its uses.
     id: SafeString
-    toggle_url: SafeString
-    on: bool
-    state_class: SafeString
-    state_label: SafeString
-    label: SafeString
-    # What the toggle posts besides the new state, so its audit record needs no extra API call.
-    vals: SafeString
-
-
-@dataclass(slots=True)
-class Row(Switch):
+    name: SafeString
+    # The name, or words saying it has none.
     title: SafeString
-    url: SafeString
+    type: str
+    # The type's icon and name, rendered once per type and page.
     type_cell: SafeString
+    state: State
+    on: bool
+    state_class: str
+    state_label: SafeString
+    switch_label: SafeString
+    url: SafeString
+    toggle_url: SafeString
+    # The time partial's markup for each.
     last_used: SafeString
     created: SafeString
+    # What the switch posts besides the new state, so that its audit record needs no extra API call.
+    toggle_values: SafeString
 
 
-class _Switches:
+class RowMaker:
+    """Makes rows for one page: what does not depend on the row (URL shapes, labels, type cells) is worked out once."""
+
     def __init__(self) -> None:
-        self.states = {state: (SafeString(state.name.lower()), _safe(str(STATE_LABELS[state]))) for state in State}
-        self.label = gettext("Enabled: %(name)s")
-        self.toggle_url = _url_shape("handler_toggle", get_script_prefix())
+        self.clock = Clock()
+        prefix = get_script_prefix()
+        self.detail_url = _url_shape("handler_detail", prefix)
+        self.toggle_url = _url_shape("handler_toggle", prefix)
+        self.state_labels = {state: _escaped(str(state.label)) for state in State}
+        self.switch_label = gettext("Enabled: %(name)s")
+        self.type_cells: dict[str, SafeString] = {}
+        self.no_name = _escaped(gettext("(no name)"))
 
-    def fields(self, handler_id: int, name: str, handler_type: str, state: State) -> list[object]:
-        css, text = self.states[state]
-        return [
-            SafeString(int(handler_id)),
-            _safe(self.toggle_url.format(int(handler_id))),
-            state != State.OFF,
-            css,
-            text,
-            _safe(self.label % {"name": name}),
-            _safe(json.dumps({"name": name, "type": handler_type, "was": int(state)}, ensure_ascii=False)),
-        ]
+    def type_cell(self, slug: str) -> SafeString:
+        if slug not in self.type_cells:
+            context = {"slug": slug, "label": type_label(slug)}
+            self.type_cells[slug] = SafeString(render_to_string("includes/handler_parts.html#type_cell", context))
+        return self.type_cells[slug]
 
-
-def switch(handler_id: int, name: str, handler_type: str, state: State) -> Switch:
-    return Switch(*_Switches().fields(handler_id, name, handler_type, state))
+    def row(self, handler: Handler) -> Row:
+        return Row(
+            id=SafeString(handler.id),
+            name=_escaped(handler.name),
+            title=_escaped(handler.name) if handler.name else self.no_name,
+            type=handler.type,
+            type_cell=self.type_cell(handler.type),
+            state=handler.state,
+            on=handler.state != State.OFF,
+            state_class=handler.state.name.lower(),
+            state_label=self.state_labels[handler.state],
+            switch_label=_escaped(self.switch_label % {"name": handler.name}),
+            url=SafeString(self.detail_url.format(handler.id)),
+            toggle_url=SafeString(self.toggle_url.format(handler.id)),
+            last_used=self.clock.time(handler.last_used),
+            created=self.clock.time(handler.created),
+            toggle_values=_escaped(
+                json.dumps({"name": handler.name, "type": handler.type, "was": int(handler.state)}, ensure_ascii=False)
+            ),
+        )
 
 
 def table_rows(handlers: list[Handler]) -> list[Row]:
-    clock, switches, no_name = Clock(), _Switches(), _safe(gettext("(no name)"))
-    detail_url = _url_shape("handler_detail", get_script_prefix())
-    cells = {
-        slug: format_html('<svg class="icon" aria-hidden="true"><use href="#type-{}"/></svg> {}', slug, t.label)
-        for slug, t in HANDLER_TYPES.items()
-    }
-    return [
-        Row(*switches.fields(h.id, h.name, h.type, h.state), _safe(h.name) if h.name else no_name,
-            _safe(detail_url.format(h.id)), cells.get(h.type) or _safe(h.type), clock.when(h.last_used), clock.when(h.created))
-        for h in handlers
-    ]
+    maker = RowMaker()
+    return [maker.row(handler) for handler in handlers]
+
+
+def handler_row(handler: Handler) -> Row:
+    return RowMaker().row(handler)
 
 
 def describe_change(change: dict[str, object]) -> str:
@@ -145,9 +244,14 @@ def describe_change(change: dict[str, object]) -> str:
         if value in (None, ""):
             return "—"
         if field == "is_enabled":
-            return str(STATE_LABELS[State[str(value).upper()]]) if str(value).upper() in State.__members__ else str(value)
+            name = str(value).upper()
+            return str(State[name].label) if name in State.names else str(value)
         return type_label(str(value)) if field == "type" else str(value)
 
     if change.get("before") is None:
         return gettext("%(field)s: %(after)s") % {"field": label, "after": shown(change.get("after"))}
-    return gettext("%(field)s: %(before)s → %(after)s") % {"field": label, "before": shown(change.get("before")), "after": shown(change.get("after"))}
+    return gettext("%(field)s: %(before)s → %(after)s") % {
+        "field": label,
+        "before": shown(change.get("before")),
+        "after": shown(change.get("after")),
+    }

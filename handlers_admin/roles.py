@@ -1,6 +1,6 @@
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +20,14 @@ ROLE_PERMISSIONS = {
     Role.VIEWER: [VIEW],
     Role.EDITOR: [VIEW, CHANGE],
     Role.ADMIN: [
-        VIEW, CHANGE, DELETE,
-        "auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user", "auth.view_group",
+        VIEW,
+        CHANGE,
+        DELETE,
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.delete_user",
+        "auth.view_group",
         "handlers_admin.view_auditentry",
     ],
 }
@@ -39,7 +45,7 @@ def ensure_role_group(role: Role, apps: Apps = global_apps) -> Group:
     return group
 
 
-def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+def role_of(user: User | AnonymousUser) -> Role | None:
     """The most a member may do, read from the permissions Django has already loaded for the request."""
     for role, mark in ((Role.ADMIN, DELETE), (Role.EDITOR, CHANGE), (Role.VIEWER, VIEW)):
         if user.has_perm(mark):
@@ -47,7 +53,7 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     return None
 
 
-def assign_role(user: AbstractBaseUser, role: Role) -> None:
+def assign_role(user: User, role: Role) -> None:
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
     user.groups.add(Group.objects.filter(name=role.value).first() or ensure_role_group(role))
     user.is_staff = role == Role.ADMIN

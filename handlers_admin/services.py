@@ -1,22 +1,50 @@
-"""What the views call: each action goes through the API client."""
+"""What the views call: every action goes through the API client here, and is recorded in the audit trail."""
 
 import copy
 import secrets
 from dataclasses import dataclass, replace
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from handlers_admin import audit
 from handlers_admin.audit import Action
-from handlers_admin.client import ApiError, Handler, HandlerPage, ListQuery, Saved, State, client
-from handlers_admin.types import ALL_FIELDS, HANDLER_TYPES, SECRET_FIELDS, mask
+from handlers_admin.client import ApiError, Handler, HandlerPage, State, WriteAnswer, client
+from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
+from handlers_admin.presenters import field_label, mask
+from handlers_admin.table import ListQuery
 
-STATE_LABELS = {State.ON: _("On"), State.OFF: _("Off"), State.PENDING: _("Pending verification")}
+Actor = User | AnonymousUser
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class TablePage:
+    query: ListQuery
+    page: HandlerPage
+
+
+def list_page(query: ListQuery) -> TablePage:
+    """A page of the table; a page past the end (after deletions, or a stale link) shows the last one instead."""
+    api = client()
+    page = api.list(query.api_params(api.datetime_format))
+    if not page.items and page.total and query.page > page.total_pages:
+        query = replace(query, page=page.total_pages)
+        page = api.list(query.api_params(api.datetime_format))
+    return TablePage(query=query, page=page)
+
+
+def all_handlers(query: ListQuery | None = None) -> list[Handler]:
+    """Every handler matching the query, in as few calls as the API allows."""
+    api = client()
+    return list(api.list_all((query or ListQuery()).api_params(api.datetime_format)))
+
+
+def get_handler(handler_id: int) -> Handler:
+    return client().get(handler_id)
+
+
+@dataclass(frozen=True, kw_only=True)
 class HandlerRef:
     """What a table row knows of a handler: enough to act on it and to say what was acted on."""
 
@@ -26,55 +54,24 @@ class HandlerRef:
     state: State
 
 
-def list_handlers(query: ListQuery) -> HandlerPage:
-    return client().list(query)
-
-
-def all_handlers(query: ListQuery | None = None) -> list[Handler]:
-    """Every handler matching the query, fetched 1000 a call."""
-    return list(client().list_all(query or ListQuery()))
-
-
-def get_handler(handler_id: int) -> Handler:
-    return client().get(handler_id)
-
-
-def set_enabled(actor: AbstractBaseUser, ref: HandlerRef, enabled: bool) -> HandlerRef:
+def toggle(actor: Actor, ref: HandlerRef, *, enabled: bool) -> HandlerRef:
+    """Switches a handler on or off; the state returned is the one the server answered, when it said."""
     after = State(int(enabled))
-    with audit.recorded(actor, Action.ENABLE if enabled else Action.DISABLE, handler_id=ref.id, name=ref.name,
-                        handler_type=ref.type, changes=[audit.change("is_enabled", ref.state.name.lower(), after.name.lower())]):
+    action = Action.ENABLE if enabled else Action.DISABLE
+    with audit.recorded(
+        actor,
+        action,
+        handler_id=ref.id,
+        name=ref.name,
+        handler_type=ref.type,
+        changes=[audit.change("is_enabled", ref.state.name.lower(), after.name.lower())],
+    ):
         saved = client().update(ref.id, {"is_enabled": enabled})
     return replace(ref, state=saved.handler.state if saved.handler else after)
 
 
-def shown_settings(handler: Handler) -> list[tuple[str, str, bool]]:
-    """(label, value, is_secret) for each of the handler's fields, secrets masked."""
-    handler_type = HANDLER_TYPES.get(handler.type)
-    labelled = [(f.name, str(f.label), f.secret) for f in handler_type.fields] if handler_type else [
-        (name, name, True) for name in handler.settings  # an unknown type: show nothing of its values
-    ]
-    shown = []
-    for name, label, secret in labelled:
-        value = handler.settings.get(name, "")
-        shown.append((label, mask(value) if secret and value else value, secret))
-    return shown
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """A value the server stored other than the one sent; secrets show neither."""
-
-    label: str
-    sent: str | None
-    stored: str | None
-
-
-@dataclass(frozen=True)
-class ReadBack:
-    """What reading a handler back after an update found; `failed` says why it could not be read."""
-
-    mismatches: list[Mismatch]
-    failed: str = ""
+# How long a create form's one-time token is remembered.
+SUBMISSION_SECONDS = 24 * 3600
 
 
 def submit_token() -> str:
@@ -82,27 +79,43 @@ def submit_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-def claim_submission(token: str) -> bool:
-    # The cache's add is atomic: of two identical submissions, one wins.
-    return bool(token) and cache.add(f"submission:{token}", 0, 24 * 3600)
+class FormExpired(Exception):
+    """A create form posted without its one-time token: an old page, or one not made by the panel."""
 
 
-def release_submission(token: str) -> None:
-    cache.delete(f"submission:{token}")
+@dataclass(frozen=True, kw_only=True)
+class Submission:
+    # The handler this form created; None when an earlier sending of it has not finished yet.
+    handler_id: int | None
+    # Whether this form was sent before, so this sending created nothing.
+    repeated: bool
 
 
-def record_submission(token: str, handler_id: int) -> None:
-    cache.set(f"submission:{token}", handler_id, 24 * 3600)
+def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submission:
+    """Creates a handler, unless the same form was sent before: of two identical submissions, one creates."""
+    if not token:
+        raise FormExpired
+    key = f"submission:{token}"
+    # The cache's add is atomic, so only one of two concurrent submissions claims the token.
+    if not cache.add(key, 0, SUBMISSION_SECONDS):
+        return Submission(handler_id=cache.get(key) or None, repeated=True)
+    try:
+        saved = create(actor, fields)
+    except ApiError:
+        cache.delete(key)
+        raise
+    cache.set(key, saved.id, SUBMISSION_SECONDS)
+    return Submission(handler_id=saved.id, repeated=False)
 
 
-def submitted_handler(token: str) -> int | None:
-    """The handler a token's first submission created, if it got that far."""
-    return cache.get(f"submission:{token}") or None
-
-
-def create_handler(actor: AbstractBaseUser, fields: dict[str, str]) -> Saved:
-    with audit.recorded(actor, Action.CREATE, name=fields["name"], handler_type=fields["type"],
-                        changes=[audit.change(key, None, value) for key, value in fields.items()]) as entry:
+def create(actor: Actor, fields: dict[str, str]) -> WriteAnswer:
+    with audit.recorded(
+        actor,
+        Action.CREATE,
+        name=fields["name"],
+        handler_type=fields["type"],
+        changes=[audit.change(key, None, value) for key, value in fields.items()],
+    ) as entry:
         saved = client().create(fields)
         entry.handler_id = saved.id
     return saved
@@ -113,21 +126,63 @@ def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
     travel together, since real servers store a setting left out as "" (kept secrets come from `current`)."""
     body = {key: wanted[key] for key in ("name", "type") if wanted[key] != getattr(current, key)}
     type_changed = "type" in body
-    settings = {
-        f.name: wanted.get(f.name, "" if type_changed else current.settings.get(f.name, ""))
-        for f in HANDLER_TYPES[wanted["type"]].fields
+    wanted_settings = {
+        spec.name: wanted.get(spec.name, "" if type_changed else current.settings.get(spec.name, ""))
+        for spec in HANDLER_TYPES[wanted["type"]].fields
     }
-    if type_changed or any(value != current.settings.get(name, "") for name, value in settings.items()):
-        body |= settings
+    if type_changed or any(value != current.settings.get(name, "") for name, value in wanted_settings.items()):
+        body |= wanted_settings
     return body
 
 
-def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, str]) -> ReadBack:
+@dataclass(frozen=True, kw_only=True)
+class Mismatch:
+    """A value the server stored other than the one sent; for a secret, neither is shown."""
+
+    label: str
+    sent: str | None
+    stored: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditResult:
+    """What an edit came to: sent and then read back, with what the server stored differently."""
+
+    mismatches: list[Mismatch]
+    # Why the handler could not be read back after it was saved; empty when it was.
+    read_back_failed: str = ""
+
+    def message(self, name: str) -> tuple[str, str]:
+        """The message level ("success" or "warning") and the words that tell the member how the edit went."""
+        if self.read_back_failed:
+            text = _("Your changes were saved, but could not be read back to check them: %(error)s")
+            return "warning", text % {"error": self.read_back_failed}
+        if not self.mismatches:
+            return "success", _("Your changes to “%(name)s” were saved.") % {"name": name}
+        parts = [
+            _("%(field)s: a different value was stored") % {"field": m.label}
+            if m.sent is None
+            else _("%(field)s: sent “%(sent)s”, stored “%(stored)s”")
+            % {"field": m.label, "sent": m.sent, "stored": m.stored}
+            for m in self.mismatches
+        ]
+        text = _(
+            "Saved, but the server stored something other than what was sent. %(details)s. Please check and edit again."
+        )
+        return "warning", text % {"details": "; ".join(parts)}
+
+
+def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
     """Sends the update, then reads the handler back, since some servers store something else."""
     before = {"name": current.name, "type": current.type} | current.settings
-    with audit.recorded(actor, Action.EDIT, handler_id=current.id, name=body.get("name", current.name),
-                        handler_type=body.get("type", current.type),
-                        changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()]):
+    with audit.recorded(
+        actor,
+        Action.EDIT,
+        handler_id=current.id,
+        name=body.get("name", current.name),
+        handler_type=body.get("type", current.type),
+        changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()],
+    ):
         try:
             client().update(current.id, body)
         except ApiError as e:
@@ -135,31 +190,26 @@ def update_handler(actor: AbstractBaseUser, current: Handler, body: dict[str, st
     try:
         stored = client().get(current.id, fresh=True)
     except ApiError as e:
-        return ReadBack([], failed=scrubbed(e, current).message)
+        return EditResult(mismatches=[], read_back_failed=scrubbed(e, current).message)
     stored_values = {"name": stored.name, "type": stored.type} | stored.settings
-    return ReadBack([
-        Mismatch(label(key), None, None) if key in SECRET_FIELDS else Mismatch(label(key), value, stored_values.get(key, ""))
-        for key, value in body.items()
-        if stored_values.get(key, "") != value
-    ])
+    return EditResult(
+        mismatches=[
+            Mismatch(label=field_label(key), sent=None, stored=None)
+            if key in SECRET_FIELDS
+            else Mismatch(label=field_label(key), sent=value, stored=stored_values.get(key, ""))
+            for key, value in body.items()
+            if stored_values.get(key, "") != value
+        ]
+    )
 
 
-def delete_handler(actor: AbstractBaseUser, handler: Handler) -> None:
+def delete(actor: Actor, handler: Handler) -> None:
     with audit.recorded(actor, Action.DELETE, handler_id=handler.id, name=handler.name, handler_type=handler.type):
         client().delete(handler.id)
 
 
-def public_settings(handler: Handler) -> dict[str, str]:
-    return {name: value for name, value in handler.settings.items() if name not in SECRET_FIELDS}
-
-
-def label(key: str) -> str:
-    names = {"name": _("Name"), "type": _("Type"), "is_enabled": _("Enabled")}
-    return str(names[key] if key in names else ALL_FIELDS[key].label if key in ALL_FIELDS else key)
-
-
 def scrubbed(error: ApiError, handler: Handler) -> ApiError:
-    """The same error, with any of the handler's secrets a server echoed back masked."""
+    """The same error, with any of the handler's secrets that a server echoed back masked."""
     message = error.message
     for name, value in handler.settings.items():
         if name in SECRET_FIELDS and len(value) > 4:

@@ -6,15 +6,39 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers_admin.types import HANDLER_TYPES, TypeField, types_for
+from handlers_admin.handler_types import HANDLER_TYPES, TypeField, types_for
 from sandbox.store import TIME_FORMAT
 
 NAMES = [
-    "Ops on-call", "Support team", "Billing alerts", "Équipe support", "Astreinte nuit", "Bereitschaft",
-    "Lagerverwaltung", "Guardia de noche", "Equipo de pagos", "Zespół płatności", "Dyżur weekendowy",
-    "運用チーム", "夜間当番", "Команда склада", "Дежурный инженер", "فريق العمليات", "צוות תשתיות",
-    "Marketing site", "Status page", "Checkout service", "Data pipeline", "CEO's phone", "Night shift",
-    "Incident room", "Backups", "Customer success", "Plateforme API", "Infra São Paulo", "Κέντρο ελέγχου",
+    "Ops on-call",
+    "Support team",
+    "Billing alerts",
+    "Équipe support",
+    "Astreinte nuit",
+    "Bereitschaft",
+    "Lagerverwaltung",
+    "Guardia de noche",
+    "Equipo de pagos",
+    "Zespół płatności",
+    "Dyżur weekendowy",
+    "運用チーム",
+    "夜間当番",
+    "Команда склада",
+    "Дежурный инженер",
+    "فريق العمليات",
+    "צוות תשתיות",
+    "Marketing site",
+    "Status page",
+    "Checkout service",
+    "Data pipeline",
+    "CEO's phone",
+    "Night shift",
+    "Incident room",
+    "Backups",
+    "Customer success",
+    "Plateforme API",
+    "Infra São Paulo",
+    "Κέντρο ελέγχου",
 ]
 SIZE = 150
 
@@ -48,7 +72,9 @@ def seed_rows(variant: str = "full", moment: datetime | None = None, size: int =
         name = f"{rng.choice(NAMES)} {index + 1}" if rng.random() < 0.7 else rng.choice(NAMES)
         created = moment - timedelta(days=rng.uniform(60, 800), seconds=rng.randint(0, 86_400))
         never_used = rng.random() < 0.2
-        last_used = None if never_used else moment - timedelta(seconds=rng.uniform(0, (moment - created).total_seconds()))
+        last_used = (
+            None if never_used else moment - timedelta(seconds=rng.uniform(0, (moment - created).total_seconds()))
+        )
         state = rng.choices([1, 0, 2], weights=[70, 25, 5 if slug == "email" else 0])[0]
         rows.append(
             {

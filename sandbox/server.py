@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from handlers_admin.types import HANDLER_TYPES, MAX_LENGTH
+from handlers_admin.handler_types import HANDLER_TYPES, VALUE_MAX_LENGTH
 from sandbox.store import Filters, Store, now
 
 PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
@@ -50,7 +50,10 @@ class RateLimiter:
                 reset = max(1, math.ceil(calls[0] + 60 - moment))
                 raise RateLimitedError({"X-RateLimit-Limit": str(self.per_minute), "X-RateLimit-Reset": str(reset)})
             calls.append(moment)
-            return {"X-RateLimit-Limit": str(self.per_minute), "X-RateLimit-Remaining": str(self.per_minute - len(calls))}
+            return {
+                "X-RateLimit-Limit": str(self.per_minute),
+                "X-RateLimit-Remaining": str(self.per_minute - len(calls)),
+            }
 
 
 class RateLimitedError(Exception):
@@ -114,7 +117,11 @@ class SandboxApi:
     def list(self, request: "Request") -> dict[str, Any]:
         query = {k: v[-1] for k, v in parse_qs(request.query).items()}
         page = int(query["page"]) if query.get("page", "").isdigit() and int(query["page"]) > 0 else 1
-        per_page = int(query.get("results_per_page", "25")) if query.get("results_per_page") in map(str, PER_PAGE) else 25
+        per_page = (
+            int(query.get("results_per_page", "25"))
+            if query.get("results_per_page") in {str(n) for n in PER_PAGE}
+            else 25
+        )
         filters = Filters()
         if self.variant == "full":
             filters = Filters(
@@ -155,7 +162,7 @@ class SandboxApi:
         handler_id = self.store.create(
             {
                 "type": handler_type.slug,
-                "name": form["name"][:MAX_LENGTH],
+                "name": form["name"][:VALUE_MAX_LENGTH],
                 "settings": self.settings_from(handler_type.slug, form),
                 # A new email address must be confirmed before it is used.
                 "is_enabled": 2 if handler_type.slug == "email" and self.variant == "full" else 1,
@@ -170,7 +177,7 @@ class SandboxApi:
         if "name" in form:
             if not form["name"].strip():
                 raise HttpError(401, REQUIRED)
-            changes["name"] = form["name"][:MAX_LENGTH]
+            changes["name"] = form["name"][:VALUE_MAX_LENGTH]
         slug = form.get("type", handler["type"])
         if slug not in self.types:
             raise HttpError(401, PLAN_LIMIT)
@@ -204,9 +211,15 @@ class SandboxApi:
 
     def json(self, status: int, body: Any, headers: dict[str, str]) -> Response:
         payload = json.dumps(body, ensure_ascii=False).encode()
-        return status, {"Content-Type": "application/json; charset=UTF-8", "Content-Length": str(len(payload))} | headers, payload
+        return (
+            status,
+            {"Content-Type": "application/json; charset=UTF-8", "Content-Length": str(len(payload))} | headers,
+            payload,
+        )
 
-    def errors(self, status: int, title: str, headers: dict[str, str], status_field: int | str | None = None) -> Response:
+    def errors(
+        self, status: int, title: str, headers: dict[str, str], status_field: int | str | None = None
+    ) -> Response:
         return self.json(status, {"errors": [{"title": title, "status": status_field or status}]}, headers)
 
 
@@ -222,11 +235,13 @@ class Request:
         content_type = self.headers.get("Content-Type", "")
         if content_type.startswith("multipart/form-data"):
             message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + self.body)
-            return {
-                name: part.get_payload(decode=True).decode("utf-8", "replace")
-                for part in message.iter_parts()
-                if (name := part.get_param("name", header="content-disposition"))
-            }
+            fields = {}
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True)
+                if isinstance(name, str) and isinstance(payload, bytes):
+                    fields[name] = payload.decode("utf-8", "replace")
+            return fields
         return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
 
 
@@ -275,7 +290,9 @@ class SandboxServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://{self.server_address[0]}:{self.server_address[1]}/api"
+        host, port = self.server_address[:2]
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"http://{shown}:{port}/api"
 
 
 def serve(app: SandboxApi, host: str = "127.0.0.1", port: int = 8001, *, verbose: bool = False) -> SandboxServer:

@@ -11,7 +11,12 @@ from typing import Any
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 FILTER_TIME_FORMATS = ("%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
-ORDER_COLUMNS = {"notification_handler_id": "id", "datetime": "datetime", "last_datetime": "last_datetime", "name": "name"}
+ORDER_COLUMNS = {
+    "notification_handler_id": "id",
+    "datetime": "datetime",
+    "last_datetime": "last_datetime",
+    "name": "name",
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS handlers (
@@ -66,8 +71,16 @@ class Store:
 
     def _insert(self, row: dict[str, Any]) -> int:
         cursor = self._db.execute(
-            "INSERT INTO handlers (type, name, settings, is_enabled, last_datetime, datetime) VALUES (?, ?, ?, ?, ?, ?)",
-            (row["type"], row["name"], json.dumps(row["settings"]), row["is_enabled"], row.get("last_datetime"), row.get("datetime") or now()),
+            "INSERT INTO handlers (type, name, settings, is_enabled, last_datetime, datetime)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                row["type"],
+                row["name"],
+                json.dumps(row["settings"]),
+                row["is_enabled"],
+                row.get("last_datetime"),
+                row.get("datetime") or now(),
+            ),
         )
         return int(cursor.lastrowid or 0)
 
@@ -87,7 +100,7 @@ class Store:
             return self._db.execute("DELETE FROM handlers WHERE id = ?", (handler_id,)).rowcount > 0
 
     def search(self, filters: Filters, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-        where, args = ["1 = 1"], []
+        where, args = ["1 = 1"], list[str | int]()
         if filters.search:
             where.append("name LIKE ? ESCAPE '\\'")
             args.append("%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
@@ -105,7 +118,11 @@ class Store:
         column = ORDER_COLUMNS.get(filters.order_by, "id")
         direction = "ASC" if filters.order_type.upper() == "ASC" else "DESC"
         # Never-used handlers sort as the oldest, as MySQL orders NULLs.
-        order = f"{column} IS NOT NULL, {column} {direction}" if direction == "ASC" else f"{column} IS NULL, {column} {direction}"
+        order = (
+            f"{column} IS NOT NULL, {column} {direction}"
+            if direction == "ASC"
+            else f"{column} IS NULL, {column} {direction}"
+        )
         sql_where = " AND ".join(where)
         total = self._db.execute(f"SELECT COUNT(*) FROM handlers WHERE {sql_where}", args).fetchone()[0]
         rows = self._db.execute(

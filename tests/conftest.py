@@ -2,13 +2,13 @@ import os
 import threading
 
 import pytest
+import responses
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
-from handlers_admin.roles import Role, assign_role
-
-PASSWORD = "a-long-test-password-42"
+from handlers_admin.roles import Role
+from tests.helpers import make_member, signed_in
 
 
 @pytest.fixture(autouse=True)
@@ -16,10 +16,11 @@ def _empty_cache() -> None:
     cache.clear()
 
 
-def make_member(username: str, role: Role) -> User:
-    user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
-    assign_role(user, role)
-    return user
+@pytest.fixture
+def api():
+    """The remote API, mocked with `responses`: a call nobody registered fails the test."""
+    with responses.RequestsMock() as mock:
+        yield mock
 
 
 @pytest.fixture
@@ -35,12 +36,6 @@ def editor(db) -> User:
 @pytest.fixture
 def admin_member(db) -> User:
     return make_member("ada", Role.ADMIN)
-
-
-def signed_in(user: User, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -105,13 +100,18 @@ def sandbox(tmp_path, settings):
 def member_page(page, live_server):
     """A browser page signed in as a new member of the given role; it fails the test on a CSP violation."""
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
 
     def open_as(role: Role, username: str = "pat"):
         user = make_member(username, role)
         client = Client()
         client.force_login(user)
-        page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        )
         return page
 
     yield open_as

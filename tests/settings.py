@@ -19,7 +19,7 @@ os.environ.update(
 )
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -22,9 +22,7 @@ def concrete_urls(patterns: list, prefix: str = "") -> Iterator[str]:
             yield url
 
 
-ALL_URLS = sorted(
-    {url for url in concrete_urls(get_resolver().url_patterns) if "(?P" not in url and "(" not in url}
-)
+ALL_URLS = sorted({url for url in concrete_urls(get_resolver().url_patterns) if "(?P" not in url and "(" not in url})
 
 
 def test_the_walk_finds_the_panel_pages() -> None:

@@ -5,18 +5,11 @@ import responses
 from django.test import Client
 
 from handlers_admin.models import AuditEntry
-from tests.api import CREATE_URL, handler_json, one_url
-from tests.conftest import PASSWORD
+from tests.api import CREATE_URL, HTMX, handler_json, one_url
+from tests.helpers import PASSWORD
 
 SLACK = "https://hooks.slack.com/services/T1/B1/SECRETslack0002"
 NEW_SLACK = "https://hooks.slack.com/services/T1/B1/SECRETnewer0003"
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 def handler_entries():
@@ -33,8 +26,15 @@ def test_a_create_is_recorded_once_with_its_fields(api: responses.RequestsMock, 
     api.post(CREATE_URL, json={"data": {"id": 12}}, status=201)
     editor_client.post("/handlers/new/", {"name": "Alerts", "type": "slack", "slack": SLACK, "submit_token": "a"})
     entry = only_entry()
-    assert (entry.actor, entry.actor_name, entry.action, entry.handler_id, entry.handler_name, entry.handler_type, entry.outcome) == (
-        editor, "eddie", "create", 12, "Alerts", "slack", "done")
+    assert (
+        entry.actor,
+        entry.actor_name,
+        entry.action,
+        entry.handler_id,
+        entry.handler_name,
+        entry.handler_type,
+        entry.outcome,
+    ) == (editor, "eddie", "create", 12, "Alerts", "slack", "done")
     assert entry.changes == [
         {"field": "name", "before": None, "after": "Alerts"},
         {"field": "type", "before": None, "after": "slack"},
@@ -42,7 +42,9 @@ def test_a_create_is_recorded_once_with_its_fields(api: responses.RequestsMock, 
     ]
 
 
-def test_an_edit_records_before_and_after_and_only_that_a_secret_changed(api: responses.RequestsMock, editor_client: Client) -> None:
+def test_an_edit_records_before_and_after_and_only_that_a_secret_changed(
+    api: responses.RequestsMock, editor_client: Client
+) -> None:
     stored = handler_json(id=4, name="Old", type="slack", settings={"slack": SLACK})
     api.get(one_url(4), json={"data": stored})
     api.post(one_url(4), json={"data": {"id": 4}})
@@ -53,8 +55,12 @@ def test_an_edit_records_before_and_after_and_only_that_a_secret_changed(api: re
     assert entry.changes == [{"field": "name", "before": "Old", "after": "New"}, {"field": "slack", "secret": True}]
 
 
-@pytest.mark.parametrize(("checked", "action", "before", "after"), [(True, "enable", "off", "on"), (False, "disable", "on", "off")])
-def test_a_toggle_is_recorded_without_an_extra_call(api: responses.RequestsMock, editor_client: Client, checked: bool, action: str, before: str, after: str) -> None:
+@pytest.mark.parametrize(
+    ("checked", "action", "before", "after"), [(True, "enable", "off", "on"), (False, "disable", "on", "off")]
+)
+def test_a_toggle_is_recorded_without_an_extra_call(
+    api: responses.RequestsMock, editor_client: Client, checked: bool, action: str, before: str, after: str
+) -> None:
     api.post(one_url(7), json={"data": {"id": 7}})
     data = {"name": "Ops", "type": "webhook", "was": "0" if checked else "1"} | ({"enabled": "on"} if checked else {})
     editor_client.post("/handlers/7/toggle/", data, headers=HTMX)
@@ -69,12 +75,24 @@ def test_a_delete_is_recorded(api: responses.RequestsMock, admin_member, admin_c
     api.delete(one_url(3), body="")
     admin_client.post("/handlers/3/delete/")
     entry = only_entry()
-    assert (entry.actor, entry.action, entry.handler_id, entry.handler_name, entry.handler_type) == (admin_member, "delete", 3, "Night", "slack")
+    assert (entry.actor, entry.action, entry.handler_id, entry.handler_name, entry.handler_type) == (
+        admin_member,
+        "delete",
+        3,
+        "Night",
+        "slack",
+    )
 
 
 def test_a_refused_action_records_the_apis_message(api: responses.RequestsMock, editor_client: Client) -> None:
-    api.post(CREATE_URL, status=401, json={"errors": [{"title": "Your have exceeded the limits of your current plan.", "status": 401}]})
-    editor_client.post("/handlers/new/", {"name": "More", "type": "email", "email": "a@example.com", "submit_token": "b"})
+    api.post(
+        CREATE_URL,
+        status=401,
+        json={"errors": [{"title": "Your have exceeded the limits of your current plan.", "status": 401}]},
+    )
+    editor_client.post(
+        "/handlers/new/", {"name": "More", "type": "email", "email": "a@example.com", "submit_token": "b"}
+    )
     entry = only_entry()
     assert entry.outcome == "refused" and "limits of your current plan" in entry.message and entry.handler_id is None
 
@@ -88,11 +106,32 @@ def test_a_refused_toggle_is_recorded_too(api: responses.RequestsMock, editor_cl
 
 def test_no_secret_value_appears_in_any_record(api: responses.RequestsMock, editor_client: Client) -> None:
     api.post(CREATE_URL, json={"data": {"id": 12}}, status=201)
-    editor_client.post("/handlers/new/", {"name": "S", "type": "telegram", "telegram": "123456:SECRETtokenvalue00000000000", "telegram_chat_id": "5", "submit_token": "c"})
-    stored = handler_json(id=12, name="S", type="telegram", settings={"telegram": "123456:SECRETtokenvalue00000000000", "telegram_chat_id": "5"})
+    editor_client.post(
+        "/handlers/new/",
+        {
+            "name": "S",
+            "type": "telegram",
+            "telegram": "123456:SECRETtokenvalue00000000000",
+            "telegram_chat_id": "5",
+            "submit_token": "c",
+        },
+    )
+    stored = handler_json(
+        id=12,
+        name="S",
+        type="telegram",
+        settings={"telegram": "123456:SECRETtokenvalue00000000000", "telegram_chat_id": "5"},
+    )
     api.get(one_url(12), json={"data": stored})
-    api.post(one_url(12), status=401, json={"errors": [{"title": "Rejected 123456:SECRETtokenvalue00000000000", "status": 401}]})
-    editor_client.post("/handlers/12/edit/", {"name": "S", "type": "telegram", "telegram": "654321:SECRETothertoken0000000000", "telegram_chat_id": "6"})
+    api.post(
+        one_url(12),
+        status=401,
+        json={"errors": [{"title": "Rejected 123456:SECRETtokenvalue00000000000", "status": 401}]},
+    )
+    editor_client.post(
+        "/handlers/12/edit/",
+        {"name": "S", "type": "telegram", "telegram": "654321:SECRETothertoken0000000000", "telegram_chat_id": "6"},
+    )
     dump = json.dumps(list(AuditEntry.objects.values()), default=str)
     assert handler_entries().count() == 2 and "SECRET" not in dump
 
@@ -108,8 +147,13 @@ def test_sign_in_sign_out_and_failed_sign_ins_are_recorded(viewer, client: Clien
 def test_every_role_can_read_the_trail_newest_first(viewer_client: Client) -> None:
     AuditEntry.objects.all().delete()
     AuditEntry.objects.create(actor_name="ada", action="delete", handler_id=1, handler_name="First")
-    AuditEntry.objects.create(actor_name="eddie", action="disable", handler_id=2, handler_name="Second",
-                              changes=[{"field": "is_enabled", "before": "on", "after": "off"}])
+    AuditEntry.objects.create(
+        actor_name="eddie",
+        action="disable",
+        handler_id=2,
+        handler_name="Second",
+        changes=[{"field": "is_enabled", "before": "on", "after": "off"}],
+    )
     text = viewer_client.get("/audit/").text
     assert text.index("Second") < text.index("First")
     assert "Enabled: On → Off" in text and "Switched off" in text
@@ -122,7 +166,12 @@ def test_anonymous_visitors_cannot_read_the_trail(client: Client, db) -> None:
 def test_the_trail_filters_and_pages_over_htmx(viewer_client: Client) -> None:
     AuditEntry.objects.all().delete()
     for number in range(30):
-        AuditEntry.objects.create(actor_name="ada" if number % 2 else "eddie", action="edit", handler_id=number, handler_name=f"Handler {number}")
+        AuditEntry.objects.create(
+            actor_name="ada" if number % 2 else "eddie",
+            action="edit",
+            handler_id=number,
+            handler_name=f"Handler {number}",
+        )
     AuditEntry.objects.create(actor_name="ada", action="delete", handler_id=99, handler_name="Doomed")
     assert "1–25 of 31" in viewer_client.get("/audit/").text
     page = viewer_client.get("/audit/?member=ada&action=edit", headers=HTMX).text
@@ -148,7 +197,10 @@ def test_admins_can_see_but_not_change_records_in_the_admin(admin_client: Client
     assert admin_client.get("/admin/handlers_admin/auditentry/").status_code == 200
     assert admin_client.get(f"/admin/handlers_admin/auditentry/{entry.pk}/change/").status_code == 200
     assert admin_client.get("/admin/handlers_admin/auditentry/add/").status_code == 403
-    assert admin_client.post(f"/admin/handlers_admin/auditentry/{entry.pk}/change/", {"actor_name": "forged"}).status_code == 403
+    assert (
+        admin_client.post(f"/admin/handlers_admin/auditentry/{entry.pk}/change/", {"actor_name": "forged"}).status_code
+        == 403
+    )
     assert admin_client.post(f"/admin/handlers_admin/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     entry.refresh_from_db()
     assert entry.actor_name == "eddie"

@@ -3,8 +3,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from handlers_admin.handler_types import HANDLER_TYPES
 from handlers_admin.roles import Role
-from handlers_admin.types import HANDLER_TYPES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -23,7 +23,9 @@ def test_choosing_each_type_shows_exactly_its_fields(member_page, live_server, s
     for handler_type in HANDLER_TYPES.values():
         page.get_by_label(str(handler_type.label), exact=True).check()
         expect(page.locator("#type-fields fieldset")).to_have_count(1)
-        expect(page.locator("#type-fields legend")).to_have_text(re.compile(re.escape(f"{handler_type.label} settings")))
+        expect(page.locator("#type-fields legend")).to_have_text(
+            re.compile(re.escape(f"{handler_type.label} settings"))
+        )
         assert visible_field_names(page) == {f.name for f in handler_type.fields}, handler_type.slug
         for field in handler_type.fields:
             expect(page.locator("#type-fields").get_by_label(str(field.label), exact=True)).to_be_visible()

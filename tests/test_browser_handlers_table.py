@@ -39,7 +39,8 @@ def test_page_search_filter_and_sort_without_reloads(member_page, live_server, s
     expect(page).to_have_url(re.compile(r"type=slack"))
     expect(rows(page).first).to_contain_text("Slack")
     assert set(rows(page).locator("td:nth-child(3)").all_inner_texts()) == {"S Slack"} or all(
-        t.strip().endswith("Slack") for t in rows(page).locator("td:nth-child(3)").all_inner_texts())
+        t.strip().endswith("Slack") for t in rows(page).locator("td:nth-child(3)").all_inner_texts()
+    )
 
     page.get_by_label("Type").select_option("")
     page.get_by_role("link", name="Last used").click()

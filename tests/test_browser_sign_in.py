@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from handlers_admin.roles import Role
-from tests.conftest import PASSWORD, make_member
+from tests.helpers import PASSWORD, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,6 @@ from handlers_admin.client import (
     ApiError,
     BadAnswer,
     Handler,
-    ListQuery,
     NotConfigured,
     NotFound,
     RateLimited,
@@ -25,7 +24,8 @@ from handlers_admin.client import (
     Unreachable,
     client,
 )
-from tests.api import CREATE_URL, LIST_URL, handler_json, one_url, page_json, sent_fields
+from handlers_admin.table import ListQuery
+from tests.api import CREATE_URL, LIST_URL, api_params, handler_json, one_url, page_json, sent_fields
 
 KEY = settings.API_KEY
 DOC_EXAMPLE = b"""{
@@ -48,19 +48,27 @@ DOC_EXAMPLE = b"""{
 }"""
 
 
-@pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
 def test_list_reads_the_documented_answer(api: responses.RequestsMock) -> None:
-    api.get(LIST_URL, body=DOC_EXAMPLE, content_type="application/json",
-            match=[matchers.query_param_matcher({"page": "1", "results_per_page": "25"}),
-                   matchers.header_matcher({"Authorization": f"Bearer {KEY}"})])
-    page = client().list()
+    api.get(
+        LIST_URL,
+        body=DOC_EXAMPLE,
+        content_type="application/json",
+        match=[
+            matchers.query_param_matcher({"page": "1", "results_per_page": "25"}),
+            matchers.header_matcher({"Authorization": f"Bearer {KEY}"}),
+        ],
+    )
+    page = client().list({"page": "1", "results_per_page": "25"})
     assert page.items == [
-        Handler(1, "email", "Work email", {"email": "hey@example.com"}, State.ON, datetime(2025, 12, 5, 15, 32, 34, tzinfo=UTC), None)
+        Handler(
+            1,
+            "email",
+            "Work email",
+            {"email": "hey@example.com"},
+            State.ON,
+            datetime(2025, 12, 5, 15, 32, 34, tzinfo=UTC),
+            None,
+        )
     ]
     assert (page.page, page.per_page, page.total, page.total_pages) == (1, 25, 1, 1)
     assert (page.first_index, page.last_index) == (1, 1)
@@ -68,36 +76,85 @@ def test_list_reads_the_documented_answer(api: responses.RequestsMock) -> None:
 
 def test_list_sends_every_documented_parameter(api: responses.RequestsMock) -> None:
     paris = ZoneInfo("Europe/Paris")
-    api.get(LIST_URL, json=page_json([]), match=[matchers.query_param_matcher({
-        "page": "3", "results_per_page": "100", "search": "ops", "search_by": "name", "is_enabled": "0",
-        "type": "slack", "datetime_field": "last_datetime",
-        "datetime_start": "01-02-2026 23:00:00", "datetime_end": "28-02-2026 22:59:59",
-        "order_by": "last_datetime", "order_type": "DESC",
-    })])
-    client().list(ListQuery(
-        page=3, results_per_page=100, search="ops", is_enabled=False, type="slack", datetime_field="last_datetime",
-        datetime_start=datetime(2026, 2, 2, 0, 0, 0, tzinfo=paris), datetime_end=datetime(2026, 2, 28, 23, 59, 59, tzinfo=paris),
-        order_by="last_datetime", order_type="DESC",
-    ))
+    api.get(
+        LIST_URL,
+        json=page_json([]),
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "page": "3",
+                    "results_per_page": "100",
+                    "search": "ops",
+                    "search_by": "name",
+                    "is_enabled": "0",
+                    "type": "slack",
+                    "datetime_field": "last_datetime",
+                    "datetime_start": "01-02-2026 23:00:00",
+                    "datetime_end": "28-02-2026 22:59:59",
+                    "order_by": "last_datetime",
+                    "order_type": "DESC",
+                }
+            )
+        ],
+    )
+    client().list(
+        api_params(
+            ListQuery(
+                page=3,
+                results_per_page=100,
+                search="ops",
+                is_enabled=False,
+                type="slack",
+                datetime_field="last_datetime",
+                datetime_start=datetime(2026, 2, 2, 0, 0, 0, tzinfo=paris),
+                datetime_end=datetime(2026, 2, 28, 23, 59, 59, tzinfo=paris),
+                order_by="last_datetime",
+                order_type="DESC",
+            )
+        )
+    )
 
 
 @override_settings(API_DATETIME_FORMAT="%Y-%m-%d %H:%M:%S")
 def test_the_filter_date_format_is_a_setting(api: responses.RequestsMock) -> None:
-    api.get(LIST_URL, json=page_json([]), match=[matchers.query_param_matcher(
-        {"page": "1", "results_per_page": "25", "datetime_field": "datetime", "datetime_start": "2026-01-05 08:00:00"})])
-    client().list(ListQuery(datetime_field="datetime", datetime_start=datetime(2026, 1, 5, 8, tzinfo=UTC)))
+    api.get(
+        LIST_URL,
+        json=page_json([]),
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "page": "1",
+                    "results_per_page": "25",
+                    "datetime_field": "datetime",
+                    "datetime_start": "2026-01-05 08:00:00",
+                }
+            )
+        ],
+    )
+    client().list(api_params(ListQuery(datetime_field="datetime", datetime_start=datetime(2026, 1, 5, 8, tzinfo=UTC))))
 
 
-@pytest.mark.parametrize(("raw", "state"), [(True, State.ON), (False, State.OFF), (0, State.OFF), (1, State.ON), (2, State.PENDING), ("1", State.ON)])
+@pytest.mark.parametrize(
+    ("raw", "state"),
+    [(True, State.ON), (False, State.OFF), (0, State.OFF), (1, State.ON), (2, State.PENDING), ("1", State.ON)],
+)
 def test_is_enabled_is_read_as_bool_or_integer(api: responses.RequestsMock, raw: object, state: State) -> None:
     api.get(one_url(7), json={"data": handler_json(id=7, is_enabled=raw)})
     assert client().get(7).state == state
 
 
 def test_server_variations_are_tolerated(api: responses.RequestsMock) -> None:
-    api.get(one_url(7), json={"data": handler_json(
-        id="7", type="telegram", settings='{"telegram": "123:abc", "telegram_chat_id": -100}',
-        last_datetime="2026-01-02 03:04:05")})
+    api.get(
+        one_url(7),
+        json={
+            "data": handler_json(
+                id="7",
+                type="telegram",
+                settings='{"telegram": "123:abc", "telegram_chat_id": -100}',
+                last_datetime="2026-01-02 03:04:05",
+            )
+        },
+    )
     handler = client().get(7)
     assert handler.id == 7
     assert handler.settings == {"telegram": "123:abc", "telegram_chat_id": "-100"}
@@ -111,7 +168,7 @@ def test_an_empty_settings_array_is_an_empty_object(api: responses.RequestsMock)
 
 def test_total_results_and_missing_total_pages_are_understood(api: responses.RequestsMock) -> None:
     api.get(LIST_URL, json={"data": [handler_json()], "meta": {"page": 2, "results_per_page": 10, "total_results": 31}})
-    page = client().list(ListQuery(page=2, results_per_page=10))
+    page = client().list(api_params(ListQuery(page=2, results_per_page=10)))
     assert (page.total, page.total_pages, page.first_index, page.last_index) == (31, 4, 11, 11)
 
 
@@ -131,7 +188,9 @@ def test_create_accepts_the_full_object_in_answer(api: responses.RequestsMock) -
 
 
 @pytest.mark.parametrize(("enabled", "sent"), [(True, "1"), (False, "0")])
-def test_update_sends_only_the_given_fields_and_is_enabled_as_an_integer(api: responses.RequestsMock, enabled: bool, sent: str) -> None:
+def test_update_sends_only_the_given_fields_and_is_enabled_as_an_integer(
+    api: responses.RequestsMock, enabled: bool, sent: str
+) -> None:
     api.post(one_url(5), json={"data": {"id": "5"}})
     saved = client().update(5, {"name": "New name", "is_enabled": enabled})
     assert saved.id == 5
@@ -161,17 +220,49 @@ def test_every_call_has_the_timeout_and_bearer_header(api: responses.RequestsMoc
 @pytest.mark.parametrize(
     ("status", "body", "content_type", "error", "text"),
     [
-        (401, {"errors": [{"title": "You do not have access to the API.", "status": 401}]}, "application/json", Refused, "You do not have access to the API."),
-        (401, {"errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]}, "application/json", Refused, "missing the Bearer"),
-        (401, {"errors": [{"title": "You must fill all the required fields.", "status": 401}]}, "application/json", Refused, "You must fill all the required fields."),
-        (401, {"errors": [{"title": "Your have exceeded the limits of your current plan.", "status": 401}]}, "application/json", Refused, "limits of your current plan"),
-        (404, {"errors": [{"title": "Not found", "status": 404}]}, "application/json", NotFound, "may have been deleted"),
+        (
+            401,
+            {"errors": [{"title": "You do not have access to the API.", "status": 401}]},
+            "application/json",
+            Refused,
+            "You do not have access to the API.",
+        ),
+        (
+            401,
+            {"errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]},
+            "application/json",
+            Refused,
+            "missing the Bearer",
+        ),
+        (
+            401,
+            {"errors": [{"title": "You must fill all the required fields.", "status": 401}]},
+            "application/json",
+            Refused,
+            "You must fill all the required fields.",
+        ),
+        (
+            401,
+            {"errors": [{"title": "Your have exceeded the limits of your current plan.", "status": 401}]},
+            "application/json",
+            Refused,
+            "limits of your current plan",
+        ),
+        (
+            404,
+            {"errors": [{"title": "Not found", "status": 404}]},
+            "application/json",
+            NotFound,
+            "may have been deleted",
+        ),
         (404, "<html><body>404 Not Found</body></html>", "text/html", NotFound, "switched off"),
         (500, "<html><h1>Whoops</h1></html>", "text/html", ServerFault, "error 500"),
         (400, "", "text/plain", Refused, "no reason given"),
     ],
 )
-def test_errors_become_messages_a_person_can_act_on(api: responses.RequestsMock, status: int, body: object, content_type: str, error: type, text: str) -> None:
+def test_errors_become_messages_a_person_can_act_on(
+    api: responses.RequestsMock, status: int, body: object, content_type: str, error: type, text: str
+) -> None:
     kwargs = {"json": body} if isinstance(body, dict) else {"body": body, "content_type": content_type}
     api.get(one_url(1), status=status, **kwargs)
     with pytest.raises(error) as caught:
@@ -179,15 +270,18 @@ def test_errors_become_messages_a_person_can_act_on(api: responses.RequestsMock,
     assert text in caught.value.message and caught.value.status == status
 
 
-@pytest.mark.parametrize("body", [
-    b'{"data": {"id": 1, "type": "email", "datetime": "2026-01-01 00:00:00",}}',  # the documents' trailing comma
-    b"<html>oops</html>",
-    b'{"nothing": []}',
-    b'{"data": {"id": "x", "type": "email"}}',
-    b'{"data": {"id": 1, "type": "email", "is_enabled": 7}}',
-    b'{"data": {"id": 1, "type": "email", "settings": "{broken"}}',
-    b'{"data": {"id": 1, "type": "email", "datetime": "yesterday"}}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": {"id": 1, "type": "email", "datetime": "2026-01-01 00:00:00",}}',  # the documents' trailing comma
+        b"<html>oops</html>",
+        b'{"nothing": []}',
+        b'{"data": {"id": "x", "type": "email"}}',
+        b'{"data": {"id": 1, "type": "email", "is_enabled": 7}}',
+        b'{"data": {"id": 1, "type": "email", "settings": "{broken"}}',
+        b'{"data": {"id": 1, "type": "email", "datetime": "yesterday"}}',
+    ],
+)
 def test_unreadable_answers_are_reported_as_upstream_faults(api: responses.RequestsMock, body: bytes) -> None:
     api.get(one_url(1), body=body, content_type="application/json")
     with pytest.raises(BadAnswer, match="cannot read"):
@@ -197,7 +291,7 @@ def test_unreadable_answers_are_reported_as_upstream_faults(api: responses.Reque
 def test_a_list_that_is_not_a_list_is_an_upstream_fault(api: responses.RequestsMock) -> None:
     api.get(LIST_URL, json={"data": {"id": 1}, "meta": {}})
     with pytest.raises(BadAnswer):
-        client().list()
+        client().list({"page": "1", "results_per_page": "25"})
 
 
 def test_unreachable_and_timeouts_say_so(api: responses.RequestsMock) -> None:
@@ -212,7 +306,7 @@ def test_unreachable_and_timeouts_say_so(api: responses.RequestsMock) -> None:
 @override_settings(API_BASE_URL="", API_KEY="")
 def test_a_missing_configuration_is_an_error_with_directions() -> None:
     with pytest.raises(NotConfigured, match="API_BASE_URL and API_KEY"):
-        client().list()
+        client().list({"page": "1", "results_per_page": "25"})
 
 
 def test_reads_are_retried_on_gateway_errors(api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -235,11 +329,17 @@ def test_writes_are_never_retried(api: responses.RequestsMock, method: str) -> N
     assert len(api.calls) == 1
 
 
-def test_after_a_429_no_call_is_made_until_the_reset(api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_after_a_429_no_call_is_made_until_the_reset(
+    api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     moment = [1_000_000.0]
     monkeypatch.setattr(client_module.time, "time", lambda: moment[0])
-    api.get(one_url(1), status=429, json={"errors": [{"title": "Too many", "status": 429}]},
-            headers={"X-RateLimit-Limit": "60", "X-RateLimit-Reset": "37"})
+    api.get(
+        one_url(1),
+        status=429,
+        json={"errors": [{"title": "Too many", "status": 429}]},
+        headers={"X-RateLimit-Limit": "60", "X-RateLimit-Reset": "37"},
+    )
     with pytest.raises(RateLimited, match="37 seconds") as caught:
         client().get(1)
     assert caught.value.retry_after == 37
@@ -257,13 +357,16 @@ def test_after_a_429_no_call_is_made_until_the_reset(api: responses.RequestsMock
 
 def test_reads_are_cached_briefly_and_writes_clear_them(api: responses.RequestsMock) -> None:
     api.get(LIST_URL, json=page_json([handler_json()]))
-    first, second = client().list(), client().list()
+    first, second = (
+        client().list({"page": "1", "results_per_page": "25"}),
+        client().list({"page": "1", "results_per_page": "25"}),
+    )
     assert first == second and len(api.calls) == 1
 
     api.post(one_url(1), json={"data": {"id": 1}})
     client().update(1, {"name": "Renamed"})
     api.get(LIST_URL, json=page_json([handler_json(name="Renamed")]))
-    assert client().list().items[0].name == "Renamed"
+    assert client().list({"page": "1", "results_per_page": "25"}).items[0].name == "Renamed"
     assert len(api.calls) == 3
 
 
@@ -286,8 +389,11 @@ def test_fresh_reads_skip_the_cache(api: responses.RequestsMock) -> None:
 
 def test_list_all_fetches_every_page_at_1000(api: responses.RequestsMock) -> None:
     for number in (1, 2, 3):
-        api.get(LIST_URL, json=page_json([handler_json(id=number)], page=number, per_page=1000, total=2500),
-                match=[matchers.query_param_matcher({"page": str(number), "results_per_page": "1000"})])
+        api.get(
+            LIST_URL,
+            json=page_json([handler_json(id=number)], page=number, per_page=1000, total=2500),
+            match=[matchers.query_param_matcher({"page": str(number), "results_per_page": "1000"})],
+        )
     assert [h.id for h in client().list_all()] == [1, 2, 3]
     assert len(api.calls) == 3
 
@@ -298,12 +404,18 @@ def test_one_session_serves_every_client() -> None:
 
 
 @pytest.mark.parametrize("status", [401, 404, 429, 500, 502])
-def test_the_key_never_appears_in_errors_or_logs(api: responses.RequestsMock, status: int, caplog: pytest.LogCaptureFixture,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_never_appears_in_errors_or_logs(
+    api: responses.RequestsMock, status: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("urllib3.util.retry.Retry.sleep", lambda self, response=None: None)
     caplog.set_level(logging.DEBUG)
     # A hostile or careless server that echoes the key back must not get it onto the page.
-    api.get(one_url(1), status=status, json={"errors": [{"title": f"Bad key {KEY}", "status": status}]}, headers={"X-RateLimit-Reset": "5"})
+    api.get(
+        one_url(1),
+        status=status,
+        json={"errors": [{"title": f"Bad key {KEY}", "status": status}]},
+        headers={"X-RateLimit-Reset": "5"},
+    )
     api.get(one_url(2), body=requests.ConnectionError(f"failed with {KEY}"))
     for handler_id in (1, 2):
         with pytest.raises(ApiError) as caught:

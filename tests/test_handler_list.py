@@ -4,47 +4,77 @@ import responses
 from django.test import Client, override_settings
 from responses import matchers
 
-from tests.api import LIST_URL, handler_json, one_url, page_json, sent_fields
+from tests.api import HTMX, LIST_URL, handler_json, page_json
 
-HTMX = {"HX-Request": "true"}
 DEFAULT = {"page": "1", "results_per_page": "25"}
 
 
-@pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
 def test_every_panel_parameter_reaches_the_api_exactly(api: responses.RequestsMock, viewer_client: Client) -> None:
-    api.get(LIST_URL, json=page_json([], page=3, per_page=100), match=[matchers.query_param_matcher({
-        "search": "ops", "search_by": "name", "type": "slack", "is_enabled": "0",
-        "datetime_field": "last_datetime", "datetime_start": "01-02-2026 00:00:00", "datetime_end": "28-02-2026 23:59:59",
-        "order_by": "name", "order_type": "DESC", "results_per_page": "100", "page": "3",
-    })])
-    response = viewer_client.get("/handlers/?search=ops&type=slack&is_enabled=0&datetime_field=last_datetime"
-                                 "&datetime_start=2026-02-01&datetime_end=2026-02-28&order_by=name&order_type=DESC"
-                                 "&results_per_page=100&page=3")
+    api.get(
+        LIST_URL,
+        json=page_json([], page=3, per_page=100),
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "search": "ops",
+                    "search_by": "name",
+                    "type": "slack",
+                    "is_enabled": "0",
+                    "datetime_field": "last_datetime",
+                    "datetime_start": "01-02-2026 00:00:00",
+                    "datetime_end": "28-02-2026 23:59:59",
+                    "order_by": "name",
+                    "order_type": "DESC",
+                    "results_per_page": "100",
+                    "page": "3",
+                }
+            )
+        ],
+    )
+    response = viewer_client.get(
+        "/handlers/?search=ops&type=slack&is_enabled=0&datetime_field=last_datetime"
+        "&datetime_start=2026-02-01&datetime_end=2026-02-28&order_by=name&order_type=DESC"
+        "&results_per_page=100&page=3"
+    )
     assert response.status_code == 200
 
 
 @override_settings(TIME_ZONE="Europe/Paris")
-def test_dates_are_read_in_the_members_time_zone_and_sent_in_utc(api: responses.RequestsMock, viewer_client: Client) -> None:
-    api.get(LIST_URL, json=page_json([]), match=[matchers.query_param_matcher(DEFAULT | {
-        "datetime_field": "datetime", "datetime_start": "31-01-2026 23:00:00", "datetime_end": "01-02-2026 09:30:00"})])
+def test_dates_are_read_in_the_members_time_zone_and_sent_in_utc(
+    api: responses.RequestsMock, viewer_client: Client
+) -> None:
+    api.get(
+        LIST_URL,
+        json=page_json([]),
+        match=[
+            matchers.query_param_matcher(
+                DEFAULT
+                | {
+                    "datetime_field": "datetime",
+                    "datetime_start": "31-01-2026 23:00:00",
+                    "datetime_end": "01-02-2026 09:30:00",
+                }
+            )
+        ],
+    )
     assert viewer_client.get("/handlers/?datetime_start=2026-02-01&datetime_end=2026-02-01T10:30:00").status_code == 200
 
 
-@pytest.mark.parametrize(("query", "shown"), [
-    ("page=abc", None),
-    ("page=-4", None),
-    ("results_per_page=37", None),
-    ("order_by=password&order_type=sideways", None),
-    ("type=pigeon", "“pigeon” is not a handler type here"),
-    ("datetime_start=yesterday", "Enter a date like 2026-01-31."),
-    ("is_enabled=maybe", "Status:"),
-])
-def test_invalid_values_are_corrected_or_reported_never_a_500(api: responses.RequestsMock, viewer_client: Client, query: str, shown: str | None) -> None:
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("page=abc", None),
+        ("page=-4", None),
+        ("results_per_page=37", None),
+        ("order_by=password&order_type=sideways", None),
+        ("type=pigeon", "“pigeon” is not a handler type here"),
+        ("datetime_start=yesterday", "Enter a date like 2026-01-31."),
+        ("is_enabled=maybe", "Status:"),
+    ],
+)
+def test_invalid_values_are_corrected_or_reported_never_a_500(
+    api: responses.RequestsMock, viewer_client: Client, query: str, shown: str | None
+) -> None:
     api.get(LIST_URL, json=page_json([handler_json()]), match=[matchers.query_param_matcher(DEFAULT)])
     response = viewer_client.get(f"/handlers/?{query}")
     assert response.status_code == 200
@@ -61,13 +91,23 @@ def test_an_end_before_the_start_is_reported(api: responses.RequestsMock, viewer
 
 
 def test_a_page_past_the_end_shows_the_last_page(api: responses.RequestsMock, viewer_client: Client) -> None:
-    api.get(LIST_URL, json=page_json([], page=9, total=30), match=[matchers.query_param_matcher({"page": "9", "results_per_page": "25"})])
-    api.get(LIST_URL, json=page_json([handler_json(id=26)], page=2, total=30), match=[matchers.query_param_matcher({"page": "2", "results_per_page": "25"})])
+    api.get(
+        LIST_URL,
+        json=page_json([], page=9, total=30),
+        match=[matchers.query_param_matcher({"page": "9", "results_per_page": "25"})],
+    )
+    api.get(
+        LIST_URL,
+        json=page_json([handler_json(id=26)], page=2, total=30),
+        match=[matchers.query_param_matcher({"page": "2", "results_per_page": "25"})],
+    )
     response = viewer_client.get("/handlers/?page=9")
     assert "26–26 of 30" in response.text
 
 
-def test_an_htmx_request_gets_only_the_table_and_the_canonical_url(api: responses.RequestsMock, viewer_client: Client) -> None:
+def test_an_htmx_request_gets_only_the_table_and_the_canonical_url(
+    api: responses.RequestsMock, viewer_client: Client
+) -> None:
     api.get(LIST_URL, json=page_json([handler_json()]))
     response = viewer_client.get("/handlers/?type=email&search=&page=abc", headers=HTMX)
     assert response.text.lstrip().startswith('<section id="handler-table"')
@@ -121,62 +161,34 @@ def test_nothing_matching_offers_to_clear_filters(api: responses.RequestsMock, v
     assert "No handler matches these filters." in text and "Clear filters" in text
 
 
-@pytest.mark.parametrize(("mock", "message"), [
-    ({"status": 401, "json": {"errors": [{"title": "You do not have access to the API.", "status": 401}]}}, "You do not have access to the API."),
-    ({"status": 404, "body": "<html>Not Found</html>", "content_type": "text/html"}, "switched off"),
-    ({"status": 429, "json": {"errors": [{"title": "Slow down", "status": 429}]}, "headers": {"X-RateLimit-Reset": "20"}}, "Try again in 20 seconds"),
-    ({"status": 500, "body": "<h1>Fatal</h1>", "content_type": "text/html"}, "error 500"),
-    ({"body": requests.ConnectionError("down")}, "could not be reached"),
-    ({"body": b'{"data": [}', "content_type": "application/json"}, "cannot read"),
-])
-def test_api_errors_show_above_the_table_with_the_filters_usable(api: responses.RequestsMock, viewer_client: Client, mock: dict, message: str) -> None:
+@pytest.mark.parametrize(
+    ("mock", "message"),
+    [
+        (
+            {"status": 401, "json": {"errors": [{"title": "You do not have access to the API.", "status": 401}]}},
+            "You do not have access to the API.",
+        ),
+        ({"status": 404, "body": "<html>Not Found</html>", "content_type": "text/html"}, "switched off"),
+        (
+            {
+                "status": 429,
+                "json": {"errors": [{"title": "Slow down", "status": 429}]},
+                "headers": {"X-RateLimit-Reset": "20"},
+            },
+            "Try again in 20 seconds",
+        ),
+        ({"status": 500, "body": "<h1>Fatal</h1>", "content_type": "text/html"}, "error 500"),
+        ({"body": requests.ConnectionError("down")}, "could not be reached"),
+        ({"body": b'{"data": [}', "content_type": "application/json"}, "cannot read"),
+    ],
+)
+def test_api_errors_show_above_the_table_with_the_filters_usable(
+    api: responses.RequestsMock, viewer_client: Client, mock: dict, message: str
+) -> None:
     api.get(LIST_URL, **mock)
     response = viewer_client.get("/handlers/?search=ops")
     assert response.status_code == 200
     assert message in response.text and 'id="filters"' in response.text and 'value="ops"' in response.text
-
-
-@pytest.mark.parametrize(("checked", "sent"), [(True, "1"), (False, "0")])
-def test_a_toggle_makes_exactly_one_api_call(api: responses.RequestsMock, editor_client: Client, checked: bool, sent: str) -> None:
-    api.post(one_url(7), json={"data": {"id": 7}})
-    data = {"name": "Ops", "type": "slack", "was": "0" if checked else "1"} | ({"enabled": "on"} if checked else {})
-    response = editor_client.post("/handlers/7/toggle/", data, headers=HTMX)
-    assert len(api.calls) == 1 and sent_fields(api.calls[0].request) == {"is_enabled": sent}
-    assert response.text.lstrip().startswith('<form class="toggle"')
-    assert ("checked" in response.text) is checked
-    assert 'aria-label="Enabled: Ops"' in response.text
-
-
-def test_a_toggle_takes_the_state_from_the_answer_when_there_is_one(api: responses.RequestsMock, editor_client: Client) -> None:
-    api.post(one_url(7), json={"data": handler_json(id=7, is_enabled=2)})
-    response = editor_client.post("/handlers/7/toggle/", {"name": "Work email", "type": "email", "was": "0", "enabled": "on"}, headers=HTMX)
-    assert "Pending verification" in response.text
-
-
-def test_a_failed_toggle_shows_the_true_state_and_the_error(api: responses.RequestsMock, editor_client: Client) -> None:
-    api.post(one_url(7), status=404, json={"errors": [{"title": "Not found", "status": 404}]})
-    response = editor_client.post("/handlers/7/toggle/", {"name": "Ops", "type": "slack", "was": "1"}, headers=HTMX)
-    assert response.status_code == 200
-    assert "checked" in response.text and "may have been deleted" in response.text
-
-
-def test_viewers_cannot_toggle(api: responses.RequestsMock, viewer_client: Client) -> None:
-    assert viewer_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX).status_code == 403
-    assert len(api.calls) == 0
-
-
-def test_a_toggle_without_javascript_redirects_with_a_message(api: responses.RequestsMock, editor_client: Client) -> None:
-    api.post(one_url(7), json={"data": {"id": 7}})
-    response = editor_client.post("/handlers/7/toggle/", {"name": "Ops", "type": "slack", "was": "1", "next": "/handlers/7/"}, follow=False)
-    assert response.status_code == 302 and response["Location"] == "/handlers/7/"
-    response = editor_client.post("/handlers/7/toggle/", {"name": "Ops", "was": "1", "next": "https://evil.example/"})
-    assert response["Location"] == "/handlers/"
-
-
-def test_toggles_need_the_csrf_token(editor) -> None:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(editor)
-    assert client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX).status_code == 403
 
 
 @override_settings(API_VARIANT="basic")

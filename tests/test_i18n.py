@@ -17,7 +17,10 @@ def test_the_panels_strings_are_extracted_for_translators(tmp_path: Path) -> Non
     (tmp_path / "locale").mkdir()
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "--locale", "fr", "--no-wrap", "--verbosity", "0"],
-        cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "READ_DOT_ENV": "false"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "READ_DOT_ENV": "false"},
     )
     assert result.returncode == 0, result.stderr
     catalogue = (tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po").read_text()

@@ -1,16 +1,11 @@
-import csv
-import io
-import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import responses
 from django.test import Client
-from responses import matchers
 
 from handlers_admin.client import Handler, State
-from handlers_admin.overview import build
-from tests.api import LIST_URL, handler_json, page_json
+from handlers_admin.overview import summarize
+from tests.api import LIST_URL, handler_json, mock_all, page_json
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -35,8 +30,15 @@ KNOWN = [
 
 
 def test_bucket_counts_at_a_fixed_now() -> None:
-    overview = build(KNOWN, NOW, stale_after_days=30)
-    assert {b.key: b.count for b in overview.buckets} == {"day": 1, "week": 2, "month": 2, "quarter": 2, "older": 2, "never": 2}
+    overview = summarize(KNOWN, now=NOW, stale_after_days=30)
+    assert {b.key: b.count for b in overview.buckets} == {
+        "day": 1,
+        "week": 2,
+        "month": 2,
+        "quarter": 2,
+        "older": 2,
+        "never": 2,
+    }
     assert sum(b.count for b in overview.buckets) == len(KNOWN)
     assert overview.total == 11
     assert {s.key: s.count for s in overview.states} == {"on": 8, "off": 2, "pending": 1}
@@ -44,81 +46,62 @@ def test_bucket_counts_at_a_fixed_now() -> None:
 
 
 def test_the_stale_list_is_on_and_unused_oldest_first() -> None:
-    overview = build(KNOWN, NOW, stale_after_days=30)
+    overview = summarize(KNOWN, now=NOW, stale_after_days=30)
     assert [h.id for h in overview.stale] == [10, 9, 8, 6]
 
 
 def test_the_stale_threshold_is_a_setting() -> None:
-    assert [h.id for h in build(KNOWN, NOW, stale_after_days=100).stale] == [10, 9]
+    assert [h.id for h in summarize(KNOWN, now=NOW, stale_after_days=100).stale] == [10, 9]
 
 
 def test_bucket_links_open_the_table_filtered_to_them() -> None:
-    links = {b.key: b.url for b in build(KNOWN, NOW, stale_after_days=30).buckets}
-    assert links["week"] == ("/handlers/?datetime_field=last_datetime&datetime_start=2026-11-16T12%3A00%3A00%2B00%3A00"
-                             "&datetime_end=2026-11-22T12%3A00%3A00%2B00%3A00&order_by=last_datetime&order_type=DESC")
+    links = {b.key: b.url for b in summarize(KNOWN, now=NOW, stale_after_days=30).buckets}
+    assert links["week"] == (
+        "/handlers/?datetime_field=last_datetime&datetime_start=2026-11-16T12%3A00%3A00%2B00%3A00"
+        "&datetime_end=2026-11-22T12%3A00%3A00%2B00%3A00&order_by=last_datetime&order_type=DESC"
+    )
     assert "datetime_start" not in links["older"] and "datetime_end=2026-08-25T12" in links["older"]
     assert links["never"] == "/handlers/?order_by=last_datetime&order_type=ASC"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-def mock_all(api: responses.RequestsMock, count: int, **settings) -> list[dict]:
-    items = [handler_json(id=i, name=f"=cmd{i}" if i == 1 else f"Handler {i}", type="slack",
-                          settings={"slack": f"https://hooks.slack.com/services/T/B/SECRET{i:05d}xyz"},
-                          last_datetime="2026-11-01 10:00:00" if i % 2 else None) for i in range(1, count + 1)]
-    pages = -(-count // 1000)
-    for number in range(1, pages + 1):
-        api.get(LIST_URL, json=page_json(items[(number - 1) * 1000:number * 1000], page=number, per_page=1000, total=count),
-                match=[matchers.query_param_matcher({"page": str(number), "results_per_page": "1000"} | settings)])
-    return items
 
 
 def test_the_overview_fetches_every_page_at_1000(api: responses.RequestsMock, viewer_client: Client) -> None:
     mock_all(api, 2500)
     response = viewer_client.get("/overview/")
     assert response.status_code == 200 and len(api.calls) == 3
-    assert "<svg class=\"chart\"" in response.text and "2500" in response.text
+    assert '<svg class="chart"' in response.text and "2500" in response.text
     assert "SECRET" not in response.text
 
 
-@pytest.mark.parametrize("file_format", ["csv", "json"])
-def test_exports_hold_every_handler_once_and_no_secret(api: responses.RequestsMock, viewer_client: Client, file_format: str) -> None:
-    mock_all(api, 1200)
-    response = viewer_client.get(f"/handlers/export.{file_format}")
-    assert len(api.calls) == 2
-    body = response.content.decode()
-    assert "SECRET" not in body
-    assert response["Content-Disposition"].startswith('attachment; filename="handlers-') and f".{file_format}" in response["Content-Disposition"]
-    if file_format == "csv":
-        rows = list(csv.DictReader(io.StringIO(body)))
-        assert rows[0]["name"] == "'=cmd1"  # a formula is kept as text
-        assert rows[0]["slack"] == "••••1xyz" and rows[1]["last_used_utc"] == ""
-    else:
-        rows = json.loads(body)["handlers"]
-        assert rows[0]["settings"] == {"slack": "••••1xyz"} and rows[1]["last_used_utc"] == ""
-    assert sorted(int(r["id"]) for r in rows) == list(range(1, 1201))
-
-
-def test_a_filtered_export_follows_the_tables_filters(api: responses.RequestsMock, viewer_client: Client) -> None:
-    mock_all(api, 3, type="slack", search="Handler", search_by="name")
-    response = viewer_client.get("/handlers/export.csv?type=slack&search=Handler&page=4&results_per_page=10")
-    assert response.status_code == 200 and "handlers-filtered-" in response["Content-Disposition"]
-    assert len(list(csv.DictReader(io.StringIO(response.content.decode())))) == 3
-
-
 def test_the_rate_limit_is_a_friendly_message(api: responses.RequestsMock, viewer_client: Client) -> None:
-    api.get(LIST_URL, status=429, json={"errors": [{"title": "Too many", "status": 429}]}, headers={"X-RateLimit-Reset": "42"})
+    api.get(
+        LIST_URL,
+        status=429,
+        json={"errors": [{"title": "Too many", "status": 429}]},
+        headers={"X-RateLimit-Reset": "42"},
+    )
     response = viewer_client.get("/overview/")
     assert response.status_code == 200 and "Try again in 42 seconds" in response.text
 
 
-def test_stale_handlers_have_switches_for_editors_only(api: responses.RequestsMock, editor_client: Client, viewer_client: Client) -> None:
-    api.get(LIST_URL, json=page_json([handler_json(id=5, name="Old Slack", type="slack", is_enabled=1,
-                                                   settings={"slack": "https://hooks.slack.com/x"}, last_datetime=None)], per_page=1000))
+def test_stale_handlers_have_switches_for_editors_only(
+    api: responses.RequestsMock, editor_client: Client, viewer_client: Client
+) -> None:
+    api.get(
+        LIST_URL,
+        json=page_json(
+            [
+                handler_json(
+                    id=5,
+                    name="Old Slack",
+                    type="slack",
+                    is_enabled=1,
+                    settings={"slack": "https://hooks.slack.com/x"},
+                    last_datetime=None,
+                )
+            ],
+            per_page=1000,
+        ),
+    )
     editor_page = editor_client.get("/overview/").text
     assert 'aria-label="Enabled: Old Slack"' in editor_page and "/handlers/5/edit/" in editor_page
     assert 'Edit<span class="sr-only"> Old Slack</span>' in editor_page

@@ -6,10 +6,12 @@ import pytest
 import requests
 from django.conf import settings
 
-from handlers_admin.client import ListQuery, RateLimited, Refused, State, client
-from handlers_admin.types import HANDLER_TYPES
+from handlers_admin.client import RateLimited, Refused, State, client
+from handlers_admin.handler_types import HANDLER_TYPES
+from handlers_admin.table import ListQuery
 from sandbox.seed import SIZE
 from sandbox.store import Filters, Store
+from tests.api import api_params
 
 DOCUMENTED_KEYS = {"id", "type", "name", "settings", "is_enabled", "last_datetime", "datetime"}
 
@@ -26,7 +28,9 @@ def form(**fields: str) -> dict:
 def test_a_missing_bearer_header_is_refused_as_documented(sandbox) -> None:
     response = call(sandbox(), "GET", "/", key="")
     assert response.status_code == 401
-    assert response.json() == {"errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]}
+    assert response.json() == {
+        "errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]
+    }
 
 
 def test_a_wrong_key_is_refused(sandbox) -> None:
@@ -71,11 +75,14 @@ def test_create_answers_201_with_the_id_as_documented(sandbox) -> None:
     assert created["is_enabled"] == 2 and created["last_datetime"] is None
 
 
-@pytest.mark.parametrize(("fields", "title"), [
-    ({"type": "email"}, "You must fill all the required fields."),
-    ({"name": "x"}, "You must fill all the required fields."),
-    ({"name": "x", "type": "pigeon"}, "Your have exceeded the limits of your current plan."),
-])
+@pytest.mark.parametrize(
+    ("fields", "title"),
+    [
+        ({"type": "email"}, "You must fill all the required fields."),
+        ({"name": "x"}, "You must fill all the required fields."),
+        ({"name": "x", "type": "pigeon"}, "Your have exceeded the limits of your current plan."),
+    ],
+)
 def test_create_refuses_like_real_servers(sandbox, fields: dict, title: str) -> None:
     response = call(sandbox(), "POST", **form(**fields))
     assert response.status_code == 401 and response.json()["errors"][0]["title"] == title
@@ -84,7 +91,10 @@ def test_create_refuses_like_real_servers(sandbox, fields: dict, title: str) -> 
 def test_real_servers_validate_nothing_so_neither_does_the_sandbox(sandbox) -> None:
     server = sandbox()
     new_id = call(server, "POST", **form(name="Broken", type="telegram", telegram="not a token")).json()["data"]["id"]
-    assert call(server, "GET", f"/{new_id}").json()["data"]["settings"] == {"telegram": "not a token", "telegram_chat_id": ""}
+    assert call(server, "GET", f"/{new_id}").json()["data"]["settings"] == {
+        "telegram": "not a token",
+        "telegram_chat_id": "",
+    }
 
 
 def test_update_is_partial_and_reads_is_enabled_as_an_integer(sandbox) -> None:
@@ -100,7 +110,9 @@ def test_update_is_partial_and_reads_is_enabled_as_an_integer(sandbox) -> None:
 
 def test_sending_one_setting_blanks_the_others_as_real_servers_do(sandbox) -> None:
     server = sandbox()
-    new_id = call(server, "POST", **form(name="T", type="telegram", telegram="1:abc", telegram_chat_id="42")).json()["data"]["id"]
+    new_id = call(server, "POST", **form(name="T", type="telegram", telegram="1:abc", telegram_chat_id="42")).json()[
+        "data"
+    ]["id"]
     call(server, "POST", f"/{new_id}", **form(telegram_chat_id="43"))
     assert call(server, "GET", f"/{new_id}").json()["data"]["settings"] == {"telegram": "", "telegram_chat_id": "43"}
 
@@ -122,27 +134,31 @@ def test_unknown_or_non_numeric_ids_are_404(sandbox, path: str) -> None:
 def test_the_full_variant_filters_orders_and_pages(sandbox) -> None:
     sandbox()
     api = client()
-    slack = api.list(ListQuery(type="slack", results_per_page=100))
+    slack = api.list(api_params(ListQuery(type="slack", results_per_page=100)))
     assert slack.total > 0 and {h.type for h in slack.items} == {"slack"}
-    off = api.list(ListQuery(is_enabled=False, results_per_page=1000))
+    off = api.list(api_params(ListQuery(is_enabled=False, results_per_page=1000)))
     assert {h.state for h in off.items} == {State.OFF}
-    name = api.list(ListQuery(search="Ops", results_per_page=1000)).items
+    name = api.list(api_params(ListQuery(search="Ops", results_per_page=1000))).items
     assert name and all("ops" in h.name.lower() for h in name)
-    by_name = [h.name for h in api.list(ListQuery(order_by="name", order_type="ASC", results_per_page=1000)).items]
+    by_name = [
+        h.name for h in api.list(api_params(ListQuery(order_by="name", order_type="ASC", results_per_page=1000))).items
+    ]
     assert by_name == sorted(by_name)
-    recent = api.list(ListQuery(order_by="last_datetime", order_type="DESC", results_per_page=1000)).items
+    recent = api.list(api_params(ListQuery(order_by="last_datetime", order_type="DESC", results_per_page=1000))).items
     used = [h.last_used for h in recent if h.last_used]
     assert used == sorted(used, reverse=True) and recent[-1].last_used is None
     since = datetime.now(UTC) - timedelta(days=30)
-    last_month = api.list(ListQuery(datetime_field="last_datetime", datetime_start=since, results_per_page=1000)).items
+    last_month = api.list(
+        api_params(ListQuery(datetime_field="last_datetime", datetime_start=since, results_per_page=1000))
+    ).items
     assert last_month and all(h.last_used and h.last_used >= since - timedelta(seconds=1) for h in last_month)
-    second = api.list(ListQuery(page=2, results_per_page=10))
+    second = api.list(api_params(ListQuery(page=2, results_per_page=10)))
     assert (second.page, second.first_index, second.last_index, second.total_pages) == (2, 11, 20, 15)
 
 
 def test_the_basic_variant_ignores_filters_and_refuses_twilio(sandbox) -> None:
     server = sandbox("basic")
-    page = client().list(ListQuery(type="slack", results_per_page=1000))
+    page = client().list(api_params(ListQuery(type="slack", results_per_page=1000)))
     assert page.total == SIZE and len({h.type for h in page.items}) > 1
     assert "twilio" not in {h.type for h in page.items}
     assert all(isinstance(item["is_enabled"], bool) for item in call(server, "GET", "/").json()["data"])

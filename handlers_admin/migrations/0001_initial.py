@@ -8,7 +8,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.CreateModel(
             name="Channel",
-            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"))],
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"))
+            ],
             options={
                 "managed": False,
                 "default_permissions": (),

@@ -16,33 +16,68 @@ def grant_audit_view(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('handlers_admin', '0002_roles'),
+        ("handlers_admin", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('actor_name', models.CharField(max_length=150, verbose_name='member name')),
-                ('action', models.CharField(choices=[('create', 'Created'), ('edit', 'Edited'), ('enable', 'Switched on'), ('disable', 'Switched off'), ('delete', 'Deleted'), ('sign_in', 'Signed in'), ('sign_out', 'Signed out'), ('sign_in_failed', 'Failed sign-in')], max_length=20, verbose_name='action')),
-                ('handler_id', models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name='handler id')),
-                ('handler_name', models.CharField(blank=True, max_length=512, verbose_name='handler name')),
-                ('handler_type', models.CharField(blank=True, max_length=40, verbose_name='handler type')),
-                ('changes', models.JSONField(blank=True, default=list, verbose_name='changes')),
-                ('outcome', models.CharField(choices=[('done', 'Done'), ('refused', 'Refused')], default='done', max_length=10, verbose_name='outcome')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
+                ("actor_name", models.CharField(max_length=150, verbose_name="member name")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("edit", "Edited"),
+                            ("enable", "Switched on"),
+                            ("disable", "Switched off"),
+                            ("delete", "Deleted"),
+                            ("sign_in", "Signed in"),
+                            ("sign_out", "Signed out"),
+                            ("sign_in_failed", "Failed sign-in"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "handler_id",
+                    models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="handler id"),
+                ),
+                ("handler_name", models.CharField(blank=True, max_length=512, verbose_name="handler name")),
+                ("handler_type", models.CharField(blank=True, max_length=40, verbose_name="handler type")),
+                ("changes", models.JSONField(blank=True, default=list, verbose_name="changes")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("done", "Done"), ("refused", "Refused")],
+                        default="done",
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit trail',
-                'ordering': ['-created', '-id'],
-                'default_permissions': ('view',),
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit trail",
+                "ordering": ["-created", "-id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.RunPython(grant_audit_view, migrations.RunPython.noop),

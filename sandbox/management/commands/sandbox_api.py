@@ -32,7 +32,18 @@ class Command(BaseCommand):
         parser.add_argument("--data", default=str(Path(settings.BASE_DIR) / "var" / "sandbox.sqlite3"))
         parser.add_argument("--verbose", action="store_true", help="log every request")
 
-    def handle(self, *args: Any, port: int, variant: str, rate_limit: int, reset: bool, key: str, data: str, verbose: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        port: int,
+        variant: str,
+        rate_limit: int,
+        reset: bool,
+        key: str,
+        data: str,
+        verbose: bool,
+        **options: Any,
+    ) -> None:
         store = open_store(Path(data), variant, reset=reset)
         key = key or settings.API_KEY or "sandbox-" + secrets.token_urlsafe(16)
         server = serve(SandboxApi(store, key, variant=variant, rate_limit=rate_limit), port=port, verbose=verbose)

@@ -1,0 +1,314 @@
+"""The one registry of handler types. Forms, tables, detail pages, exports and the sandbox's seed read it:
+adding a type is adding one entry to HANDLER_TYPES."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+InputKind = Literal["email", "url", "tel", "text", "secret"]
+Validator = Callable[[str], str]
+
+# What real servers keep: longer values are cut silently, so the forms refuse them instead.
+VALUE_MAX_LENGTH = 512
+PHONE_MAX_LENGTH = 32
+
+BOTH_VARIANTS = frozenset({"full", "basic"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TypeField:
+    name: str
+    label: "StrPromise"
+    kind: InputKind
+    help_text: "StrPromise"
+    example: str = ""
+    validate: Validator
+    secret: bool = False
+    max_length: int = VALUE_MAX_LENGTH
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandlerType:
+    slug: str
+    label: "StrPromise"
+    # The icon: a few letters on a coloured square.
+    glyph: str
+    color: str
+    description: "StrPromise"
+    fields: tuple[TypeField, ...] = ()
+    variants: frozenset[str] = BOTH_VARIANTS
+
+
+def _email(value: str) -> str:
+    EmailValidator(message=_("Enter an email address, like ops@example.com."))(value)
+    return value
+
+
+def _https_url(value: str) -> str:
+    URLValidator(schemes=["https"], message=_("Enter a web address that starts with https://"))(value)
+    return value
+
+
+def _service_url(service: str, hosts: tuple[str, ...], example: str) -> Validator:
+    """An https address on one of a service's hosts (or their subdomains)."""
+
+    def validate(value: str) -> str:
+        _https_url(value)
+        host = (urlsplit(value).hostname or "").lower()
+        if not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
+            raise ValidationError(
+                _("This is not a %(service)s webhook address. It should look like %(example)s")
+                % {"service": service, "example": example}
+            )
+        return value
+
+    return validate
+
+
+def _pattern(regex: str, message: "StrPromise", normalize: Callable[[str], str] = str.strip) -> Validator:
+    compiled = re.compile(regex)
+
+    def validate(value: str) -> str:
+        value = normalize(value)
+        if not compiled.fullmatch(value):
+            raise ValidationError(message)
+        return value
+
+    return validate
+
+
+def _phone(value: str) -> str:
+    return re.sub(r"[\s().-]", "", value)
+
+
+def _credential(value: str) -> str:
+    if re.search(r"\s", value.strip()):
+        raise ValidationError(_("Credentials contain no spaces: copy it again from the X developer portal."))
+    return value.strip()
+
+
+SLACK_EXAMPLE = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"
+DISCORD_EXAMPLE = "https://discord.com/api/webhooks/123456/abcDEF"
+TEAMS_EXAMPLE = "https://yourcompany.webhook.office.com/webhookb2/…"
+GOOGLE_CHAT_EXAMPLE = "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=…"
+
+
+def _x_credential(name: str, label: "StrPromise") -> TypeField:
+    return TypeField(
+        name=name,
+        label=label,
+        kind="secret",
+        help_text=_("From your app's “Keys and tokens” page in the X developer portal."),
+        validate=_credential,
+        secret=True,
+    )
+
+
+HANDLER_TYPES: dict[str, HandlerType] = {
+    handler_type.slug: handler_type
+    for handler_type in (
+        HandlerType(
+            slug="email",
+            label=_("Email"),
+            glyph="@",
+            color="#2456c9",
+            description=_("Sends notifications to an email address."),
+            fields=(
+                TypeField(
+                    name="email",
+                    label=_("Email address"),
+                    kind="email",
+                    help_text=_("Who receives the notifications."),
+                    example="ops@example.com",
+                    validate=_email,
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="webhook",
+            label=_("Webhook"),
+            glyph="{}",
+            color="#5b6474",
+            description=_("Posts each notification to a web address you run."),
+            fields=(
+                TypeField(
+                    name="webhook",
+                    label=_("Webhook URL"),
+                    kind="url",
+                    help_text=_("Your server receives a POST here."),
+                    example="https://example.com/hooks/alerts",
+                    validate=_https_url,
+                    secret=True,
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="slack",
+            label=_("Slack"),
+            glyph="S",
+            color="#4a154b",
+            description=_("Posts to a Slack channel through an incoming webhook."),
+            fields=(
+                TypeField(
+                    name="slack",
+                    label=_("Slack webhook URL"),
+                    kind="url",
+                    help_text=_("In Slack: Apps › Incoming Webhooks › Add to a channel."),
+                    example=SLACK_EXAMPLE,
+                    validate=_service_url("Slack", ("hooks.slack.com",), SLACK_EXAMPLE),
+                    secret=True,
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="discord",
+            label=_("Discord"),
+            glyph="D",
+            color="#5865f2",
+            description=_("Posts to a Discord channel through a webhook."),
+            fields=(
+                TypeField(
+                    name="discord",
+                    label=_("Discord webhook URL"),
+                    kind="url",
+                    help_text=_("In Discord: channel settings › Integrations › Webhooks."),
+                    example=DISCORD_EXAMPLE,
+                    validate=_service_url("Discord", ("discord.com", "discordapp.com"), DISCORD_EXAMPLE),
+                    secret=True,
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="telegram",
+            label=_("Telegram"),
+            glyph="T",
+            color="#229ed9",
+            description=_("Sends messages from your Telegram bot to a chat."),
+            fields=(
+                TypeField(
+                    name="telegram",
+                    label=_("Bot token"),
+                    kind="secret",
+                    help_text=_("BotFather gives it when you create the bot."),
+                    example="123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+                    validate=_pattern(
+                        r"\d{3,}:[A-Za-z0-9_-]{20,}",
+                        _("A bot token looks like 123456789:AAHdq…: digits, a colon, then letters and digits."),
+                    ),
+                    secret=True,
+                ),
+                TypeField(
+                    name="telegram_chat_id",
+                    label=_("Chat ID"),
+                    kind="text",
+                    help_text=_("A number (groups start with -) or a public @channel name."),
+                    example="-1001234567890",
+                    validate=_pattern(
+                        r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}",
+                        _("Enter a numeric chat ID like -1001234567890, or a channel name like @alerts."),
+                    ),
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="microsoft_teams",
+            label=_("Microsoft Teams"),
+            glyph="MT",
+            color="#4b53bc",
+            description=_("Posts to a Teams channel through a webhook."),
+            fields=(
+                TypeField(
+                    name="microsoft_teams",
+                    label=_("Teams webhook URL"),
+                    kind="url",
+                    help_text=_("In Teams: the channel's Workflows or Connectors › Incoming webhook."),
+                    example=TEAMS_EXAMPLE,
+                    validate=_service_url(
+                        "Microsoft Teams", ("webhook.office.com", "logic.azure.com", "powerplatform.com"), TEAMS_EXAMPLE
+                    ),
+                    secret=True,
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="twilio",
+            label=_("SMS (Twilio)"),
+            glyph="☎",
+            color="#f22f46",
+            description=_("Sends a text message to a phone."),
+            fields=(
+                TypeField(
+                    name="twilio",
+                    label=_("Phone number"),
+                    kind="tel",
+                    help_text=_("In international format, with the country code."),
+                    example="+14155550123",
+                    validate=_pattern(
+                        r"\+[1-9]\d{6,14}",
+                        _(
+                            "Enter the number in international format: + then country code and number, "
+                            "like +14155550123."
+                        ),
+                        normalize=_phone,
+                    ),
+                    max_length=PHONE_MAX_LENGTH,
+                ),
+            ),
+            variants=frozenset({"full"}),
+        ),
+        HandlerType(
+            slug="x",
+            label=_("X (Twitter)"),
+            glyph="X",
+            color="#000000",
+            description=_("Posts from an X account you own."),
+            fields=(
+                _x_credential("x_consumer_key", _("API key (consumer key)")),
+                _x_credential("x_consumer_secret", _("API key secret (consumer secret)")),
+                _x_credential("x_access_token", _("Access token")),
+                _x_credential("x_access_token_secret", _("Access token secret")),
+            ),
+        ),
+        HandlerType(
+            slug="google_chat",
+            label=_("Google Chat"),
+            glyph="GC",
+            color="#1e8e3e",
+            description=_("Posts to a Google Chat space through a webhook."),
+            fields=(
+                TypeField(
+                    name="google_chat",
+                    label=_("Google Chat webhook URL"),
+                    kind="url",
+                    help_text=_("In Google Chat: space menu › Apps & integrations › Webhooks."),
+                    example=GOOGLE_CHAT_EXAMPLE,
+                    validate=_service_url("Google Chat", ("chat.googleapis.com",), GOOGLE_CHAT_EXAMPLE),
+                    secret=True,
+                ),
+            ),
+        ),
+        HandlerType(
+            slug="internal_notification",
+            label=_("In-app notification"),
+            glyph="!",
+            color="#8a5a00",
+            description=_("Shows notifications inside the product itself. Nothing to fill in."),
+        ),
+    )
+}
+
+ALL_FIELDS: dict[str, TypeField] = {spec.name: spec for t in HANDLER_TYPES.values() for spec in t.fields}
+SECRET_FIELDS = frozenset(name for name, spec in ALL_FIELDS.items() if spec.secret)
+
+
+def types_for(variant: str) -> list[HandlerType]:
+    return [t for t in HANDLER_TYPES.values() if variant in t.variants]

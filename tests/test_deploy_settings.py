@@ -1,0 +1,25 @@
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def test_check_deploy_is_clean_with_production_defaults() -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "READ_DOT_ENV": "false",
+        "SECRET_KEY": "x7!kP2#vQ9@mL4$wR8^tY1&uI6*oA3(sD5)fG0_hJ-zX+cV=bN~",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        # Production defaults but for the database, so that no file of a set-up script is needed.
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,39 @@
+import csv
+import io
+import json
+
+import pytest
+import responses
+from django.test import Client
+
+from tests.api import mock_all
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+def test_exports_hold_every_handler_once_and_no_secret(
+    api: responses.RequestsMock, viewer_client: Client, file_format: str
+) -> None:
+    mock_all(api, 1200)
+    response = viewer_client.get(f"/handlers/export.{file_format}")
+    assert len(api.calls) == 2
+    body = response.content.decode()
+    assert "SECRET" not in body
+    assert (
+        response["Content-Disposition"].startswith('attachment; filename="handlers-')
+        and f".{file_format}" in response["Content-Disposition"]
+    )
+    if file_format == "csv":
+        rows = list(csv.DictReader(io.StringIO(body)))
+        assert rows[0]["name"] == "'=cmd1"  # a formula is kept as text
+        assert rows[0]["slack"] == "••••1xyz" and rows[1]["last_used_utc"] == ""
+    else:
+        rows = json.loads(body)["handlers"]
+        assert rows[0]["settings"] == {"slack": "••••1xyz"} and rows[1]["last_used_utc"] == ""
+    assert sorted(int(r["id"]) for r in rows) == list(range(1, 1201))
+
+
+def test_a_filtered_export_follows_the_tables_filters(api: responses.RequestsMock, viewer_client: Client) -> None:
+    mock_all(api, 3, type="slack", search="Handler", search_by="name")
+    response = viewer_client.get("/handlers/export.csv?type=slack&search=Handler&page=4&results_per_page=10")
+    assert response.status_code == 200 and "handlers-filtered-" in response["Content-Disposition"]
+    assert len(list(csv.DictReader(io.StringIO(response.content.decode())))) == 3

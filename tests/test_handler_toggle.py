@@ -1,0 +1,58 @@
+import pytest
+import responses
+from django.test import Client
+
+from tests.api import HTMX, handler_json, one_url, sent_fields
+
+
+@pytest.mark.parametrize(("checked", "sent"), [(True, "1"), (False, "0")])
+def test_a_toggle_makes_exactly_one_api_call(
+    api: responses.RequestsMock, editor_client: Client, checked: bool, sent: str
+) -> None:
+    api.post(one_url(7), json={"data": {"id": 7}})
+    data = {"name": "Ops", "type": "slack", "was": "0" if checked else "1"} | ({"enabled": "on"} if checked else {})
+    response = editor_client.post("/handlers/7/toggle/", data, headers=HTMX)
+    assert len(api.calls) == 1 and sent_fields(api.calls[0].request) == {"is_enabled": sent}
+    assert response.text.lstrip().startswith('<form class="toggle"')
+    assert ("checked" in response.text) is checked
+    assert 'aria-label="Enabled: Ops"' in response.text
+
+
+def test_a_toggle_takes_the_state_from_the_answer_when_there_is_one(
+    api: responses.RequestsMock, editor_client: Client
+) -> None:
+    api.post(one_url(7), json={"data": handler_json(id=7, is_enabled=2)})
+    response = editor_client.post(
+        "/handlers/7/toggle/", {"name": "Work email", "type": "email", "was": "0", "enabled": "on"}, headers=HTMX
+    )
+    assert "Pending verification" in response.text
+
+
+def test_a_failed_toggle_shows_the_true_state_and_the_error(api: responses.RequestsMock, editor_client: Client) -> None:
+    api.post(one_url(7), status=404, json={"errors": [{"title": "Not found", "status": 404}]})
+    response = editor_client.post("/handlers/7/toggle/", {"name": "Ops", "type": "slack", "was": "1"}, headers=HTMX)
+    assert response.status_code == 200
+    assert "checked" in response.text and "may have been deleted" in response.text
+
+
+def test_viewers_cannot_toggle(api: responses.RequestsMock, viewer_client: Client) -> None:
+    assert viewer_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX).status_code == 403
+    assert len(api.calls) == 0
+
+
+def test_a_toggle_without_javascript_redirects_with_a_message(
+    api: responses.RequestsMock, editor_client: Client
+) -> None:
+    api.post(one_url(7), json={"data": {"id": 7}})
+    response = editor_client.post(
+        "/handlers/7/toggle/", {"name": "Ops", "type": "slack", "was": "1", "next": "/handlers/7/"}, follow=False
+    )
+    assert response.status_code == 302 and response["Location"] == "/handlers/7/"
+    response = editor_client.post("/handlers/7/toggle/", {"name": "Ops", "was": "1", "next": "https://evil.example/"})
+    assert response["Location"] == "/handlers/"
+
+
+def test_toggles_need_the_csrf_token(editor) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    assert client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX).status_code == 403

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from tests.helpers import PASSWORD
+
+
+def test_a_member_signs_in_and_lands_on_the_handlers(viewer: User, client: Client) -> None:
+    response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("handler_list")
+    page = client.get(reverse("handler_list"))
+    assert "vera" in page.text and "Viewer" in page.text
+
+
+def test_a_wrong_password_is_refused_with_a_message(viewer: User, client: Client) -> None:
+    response = client.post(reverse("login"), {"username": "vera", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+    assert 'value="vera"' in response.text
+
+
+def test_repeated_failed_sign_ins_are_throttled(viewer: User, client: Client) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "vera", "password": "nope"})
+    response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_needs_a_post_and_ends_the_session(viewer_client: Client) -> None:
+    response = viewer_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert viewer_client.get(reverse("handler_list")).status_code == 302
+
+
+def test_a_member_changes_their_own_password(viewer: User, viewer_client: Client) -> None:
+    response = viewer_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "an-even-longer-one-77", "new_password2": "an-even-longer-one-77"},
+    )
+    assert response.status_code == 302
+    viewer.refresh_from_db()
+    assert viewer.check_password("an-even-longer-one-77")
