@@ -77,8 +77,8 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'panel.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The API client's call budget (rate-limit gate, short read cache) lives here; several
-# gunicorn workers must share it, hence a database cache by default.
+# The API call budget, the mirror's refresh lock and the create forms' one-time tokens live here;
+# every process and instance must share it, hence a database cache by default.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://panel_cache")}
 
 AUTHENTICATION_BACKENDS = [
@@ -154,8 +154,12 @@ API_BASE_URL = env.str("API_BASE_URL", default="")
 API_KEY = env.str("API_KEY", default="")
 API_TIMEOUT = env.float("API_TIMEOUT", default=10.0)
 API_VARIANT = env.str("API_VARIANT", default="full")
-API_DATETIME_FORMAT = env.str("API_DATETIME_FORMAT", default="%d-%m-%Y %H:%M:%S")
-API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=10)
+# Calls a minute the team's key may make, until the server says otherwise in its X-RateLimit-Limit header.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=60)
+# Calls of each minute that background work (mirror refreshes, jobs) leaves to people.
+API_BUDGET_RESERVE = env.int("API_BUDGET_RESERVE", default=10)
+# Seconds the panel's copy of the account serves pages before a page asks for a refresh.
+MIRROR_MAX_AGE = env.int("MIRROR_MAX_AGE", default=30)
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=30)
 
 LOGGING = {

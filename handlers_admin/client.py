@@ -1,11 +1,10 @@
 """The one module that speaks HTTP to the remote API and reads its JSON (see shared/API.md)."""
 
-import hashlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,18 +12,17 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from handlers_admin import budget
+
 log = logging.getLogger(__name__)
 
 LARGEST_PAGE = 1000
-GENERATION_KEY = "api:generation"
-BLOCKED_KEY = "api:blocked-until"
 
 
 class State(models.IntegerChoices):
@@ -162,16 +160,10 @@ class ApiClient:
         api_key: str,
         *,
         timeout: float = 10.0,
-        datetime_format: str = "%d-%m-%Y %H:%M:%S",
-        cache_seconds: int = 10,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
-        self.datetime_format = datetime_format
-        self.cache_seconds = cache_seconds
-        # Cache keys tell servers and keys apart without holding the key itself.
-        self._namespace = hashlib.sha256(f"{self.base_url}\n{api_key}".encode()).hexdigest()[:16]
 
     @classmethod
     def from_settings(cls) -> "ApiClient":
@@ -179,17 +171,13 @@ class ApiClient:
             settings.API_BASE_URL,
             settings.API_KEY,
             timeout=settings.API_TIMEOUT,
-            datetime_format=settings.API_DATETIME_FORMAT,
-            cache_seconds=settings.API_CACHE_SECONDS,
         )
 
     # The five calls.
 
     def list(self, params: Mapping[str, str]) -> HandlerPage:
         """One page of the list; `params` are the API's, `page` and `results_per_page` among them."""
-        return self._cached_read(
-            f"list:{sorted(params.items())}", lambda: self._page(self._get("notification-handlers/", params), params)
-        )
+        return self._page(self._get("notification-handlers/", params), params)
 
     def list_all(self, params: Mapping[str, str] | None = None) -> Iterator[Handler]:
         """Every handler matching `params`, in pages of the most the API gives at once."""
@@ -199,11 +187,8 @@ class ApiClient:
         for number in range(2, page.total_pages + 1):
             yield from self.list({**params, "page": str(number)}).items
 
-    def get(self, handler_id: int, *, fresh: bool = False) -> Handler:
-        def fetch() -> Handler:
-            return self._handler(self._data(self._get(f"notification-handlers/{int(handler_id)}")))
-
-        return fetch() if fresh else self._cached_read(f"get:{int(handler_id)}", fetch)
+    def get(self, handler_id: int) -> Handler:
+        return self._handler(self._data(self._get(f"notification-handlers/{int(handler_id)}")))
 
     def create(self, fields: Mapping[str, str]) -> WriteAnswer:
         return self._write_answer(self._write("POST", "notification-handlers", fields))
@@ -216,30 +201,13 @@ class ApiClient:
     def delete(self, handler_id: int) -> None:
         self._write("DELETE", f"notification-handlers/{int(handler_id)}", None)
 
-    # Call budget: a short read cache that writes clear, and a gate closed while rate limited.
-
-    def _cached_read[T](self, what: str, fetch: Callable[[], T]) -> T:
-        generation = cache.get(GENERATION_KEY, 0)
-        key = f"api:{self._namespace}:{generation}:{hashlib.sha256(what.encode()).hexdigest()[:24]}"
-        if (hit := cache.get(key)) is not None:
-            return hit
-        value = fetch()
-        if self.cache_seconds > 0:
-            cache.set(key, value, self.cache_seconds)
-        return value
-
-    def _check_gate(self) -> None:
-        blocked_until = cache.get(BLOCKED_KEY)
-        if blocked_until and (wait := blocked_until - time.time()) > 0:
-            raise RateLimited(max(1, math.ceil(wait)))
-
     def _close_gate(self, response: requests.Response) -> int:
         raw = response.headers.get("X-RateLimit-Reset", "")
         seconds = int(raw) if raw.isdigit() else 60
         if seconds > 1_000_000_000:  # an epoch timestamp rather than a delay
             seconds = int(seconds - time.time())
         seconds = min(max(seconds, 1), 3600)
-        cache.set(BLOCKED_KEY, time.time() + seconds, seconds + 1)
+        budget.close_gate(seconds)
         return seconds
 
     # Transport.
@@ -248,16 +216,14 @@ class ApiClient:
         return self._json(self._request("GET", path, params=params))
 
     def _write(self, method: str, path: str, fields: Mapping[str, str] | None) -> Any:
-        try:
-            response = self._request(method, path, files={k: (None, str(v)) for k, v in (fields or {}).items()} or None)
-        finally:
-            cache.set(GENERATION_KEY, time.time_ns(), None)
+        response = self._request(method, path, files={k: (None, str(v)) for k, v in (fields or {}).items()} or None)
         return self._json(response) if response.content.strip() else None
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         if not (self.base_url and self.api_key):
             raise NotConfigured(_("The panel is not connected to the API yet: set API_BASE_URL and API_KEY."))
-        self._check_gate()
+        if wait := budget.take():
+            raise RateLimited(wait)
         url = f"{self.base_url}/{path}"
         started = time.monotonic()
         try:
@@ -281,6 +247,10 @@ class ApiClient:
                 % {"host": urlsplit(self.base_url).netloc}
             ) from e
         log.info("API %s /%s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
+        budget.heard(
+            limit_header=response.headers.get("X-RateLimit-Limit", ""),
+            remaining_header=response.headers.get("X-RateLimit-Remaining", ""),
+        )
         if response.status_code >= 400:
             raise self._error(response)
         return response

@@ -9,13 +9,12 @@ from typing import Any
 
 from handlers_admin.client import Handler
 from handlers_admin.handler_types import ALL_FIELDS
-from handlers_admin.presenters import shown_settings
 
 COLUMNS = ["id", "name", "type", "status", "created_utc", "last_used_utc", *ALL_FIELDS]
 
 
 def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
-    """Each handler as an export record; its settings are shown as the panel shows them, hidden ones masked."""
+    """Each mirrored handler as an export record; the mirror holds its settings already masked."""
     return [
         {
             "id": handler.id,
@@ -24,7 +23,7 @@ def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
             "status": handler.state.name.lower(),
             "created_utc": _iso(handler.created),
             "last_used_utc": _iso(handler.last_used),
-            "settings": shown_settings(handler),
+            "settings": handler.settings,
         }
         for handler in handlers
     ]

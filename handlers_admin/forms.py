@@ -10,11 +10,10 @@ from handlers_admin.client import Handler, State
 from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, VALUE_MAX_LENGTH, HandlerType, TypeField, types_for
 from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import mask
-from handlers_admin.services import HandlerRef
-from handlers_admin.table import BASIC_PARAMETERS, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
+from handlers_admin.table import ACTIVITY_CHOICES, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
 
-STATUS_CHOICES = [("", _("Any status")), ("1", State.ON.label), ("0", State.OFF.label)]
-DATE_FIELD_CHOICES = [("datetime", _("Created")), ("last_datetime", _("Last used"))]
+STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for state in State)]
+
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
 SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")
 
@@ -59,13 +58,20 @@ class HandlerFilterForm(forms.Form):
         widget=Select,
         error_messages={"invalid_choice": _("“%(value)s” is not a handler type here, so every type is shown.")},
     )
-    is_enabled = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES, widget=Select)
-    datetime_field = forms.ChoiceField(label=_("Dates of"), required=False, choices=DATE_FIELD_CHOICES, widget=Select)
+    is_enabled = forms.TypedChoiceField(
+        label=_("Status"), required=False, choices=STATUS_CHOICES, coerce=int, empty_value=None, widget=Select
+    )
+    activity = forms.ChoiceField(
+        label=_("Last activity"), required=False, choices=[("", _("Any activity")), *ACTIVITY_CHOICES], widget=Select
+    )
     datetime_start = IsoDateTimeField(
-        label=_("From"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
+        label=_("Created from"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
     )
     datetime_end = IsoDateTimeField(
-        label=_("To"), required=False, end_of_day=True, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
+        label=_("Created until"),
+        required=False,
+        end_of_day=True,
+        error_messages={"invalid": _("Enter a date like 2026-01-31.")},
     )
     results_per_page = forms.TypedChoiceField(
         label=_("Per page"), required=False, coerce=int, widget=Select, choices=[(n, n) for n in PER_PAGE_CHOICES]
@@ -74,7 +80,7 @@ class HandlerFilterForm(forms.Form):
     order_type = forms.ChoiceField(required=False, choices=[("ASC", "ASC"), ("DESC", "DESC")], widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, data: Any = None, *, variant: str = "full") -> None:
+    def __init__(self, data: Any = None, *, variant: str) -> None:
         if data is not None and data.get("results_per_page") not in [str(n) for n in PER_PAGE_CHOICES]:
             data = data.copy()
             data["results_per_page"] = "25"  # corrected, and shown as what is in use
@@ -82,10 +88,6 @@ class HandlerFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type"))] + [
             (t.slug, t.label) for t in types_for(variant)
         ]
-        if variant == "basic":
-            # A basic server ignores the rest; offering them would mislead.
-            for name in set(self.fields) - BASIC_PARAMETERS:
-                del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -98,10 +100,7 @@ class HandlerFilterForm(forms.Form):
     def query(self) -> ListQuery:
         """The view of the table asked for; what is invalid is left out, and reported by `shown_errors`."""
         self.is_valid()
-        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
-        if "is_enabled" in data:
-            data["is_enabled"] = data["is_enabled"] == "1"
-        return ListQuery(**data)
+        return ListQuery(**{name: value for name, value in self.cleaned_data.items() if value not in (None, "")})
 
     @property
     def shown_errors(self) -> list[str]:
@@ -232,22 +231,13 @@ class HandlerForm(forms.Form):
 
 
 class ToggleForm(forms.Form):
-    """A switch's post: the wanted state, and what the row knew of the handler for the audit trail."""
+    """A switch's post: only the wanted state. What the audit trail says of the handler comes from the mirror."""
 
     enabled = forms.BooleanField(required=False)
-    name = forms.CharField(required=False, max_length=VALUE_MAX_LENGTH)
-    type = forms.CharField(required=False, max_length=40)
-    was = forms.TypedChoiceField(required=False, choices=State.choices, coerce=int, empty_value=None)
-
-    def ref(self, handler_id: int) -> HandlerRef:
-        self.is_valid()
-        data = self.cleaned_data
-        return HandlerRef(
-            id=handler_id, name=data.get("name", ""), type=data.get("type", ""), state=State(data.get("was") or 0)
-        )
 
     @property
     def wanted_enabled(self) -> bool:
+        self.is_valid()
         return bool(self.cleaned_data.get("enabled"))
 
 

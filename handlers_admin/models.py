@@ -56,3 +56,38 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.handler_name}"
+
+
+class MirroredHandler(models.Model):
+    """The panel's copy of one handler of the account, so that tables, filters, the overview and exports
+    cost no API calls. Secret settings are kept only as their masked tail."""
+
+    id = models.BigIntegerField(primary_key=True)
+    type = models.CharField(max_length=40, db_index=True)
+    name = models.CharField(max_length=512)
+    # The name lower-cased and without accents, for a search that ignores both.
+    folded_name = models.CharField(max_length=512, db_index=True)
+    state = models.PositiveSmallIntegerField(db_index=True)
+    created = models.DateTimeField(null=True, db_index=True)
+    last_activity = models.DateTimeField(null=True, db_index=True)
+    shown_settings = models.JSONField(default=dict)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.name}"
+
+
+class MirrorRefresh(models.Model):
+    """When the mirror was last brought up to date; one row."""
+
+    finished = models.DateTimeField()
+    calls = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.finished:%Y-%m-%d %H:%M:%S}: {self.count} handlers in {self.calls} calls"

@@ -3,35 +3,12 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.client import Handler, State
 from handlers_admin.presenters import type_label
-from handlers_admin.table import ListQuery, querystring
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
-
-
-@dataclass(frozen=True, kw_only=True)
-class Bucket:
-    key: str
-    label: "StrPromise"
-    # A bucket holds the handlers last used within [newest, oldest) ago.
-    newest: timedelta
-    oldest: timedelta | None
-
-
-BUCKETS = (
-    Bucket(key="day", label=_("Last 24 hours"), newest=timedelta(0), oldest=timedelta(days=1)),
-    Bucket(key="week", label=_("1–7 days"), newest=timedelta(days=1), oldest=timedelta(days=7)),
-    Bucket(key="month", label=_("7–30 days"), newest=timedelta(days=7), oldest=timedelta(days=30)),
-    Bucket(key="quarter", label=_("30–90 days"), newest=timedelta(days=30), oldest=timedelta(days=90)),
-    Bucket(key="older", label=_("Over 90 days"), newest=timedelta(days=90), oldest=None),
-)
+from handlers_admin.table import ACTIVITY_CHOICES, ListQuery, querystring
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,27 +42,16 @@ def table_url(query: ListQuery) -> str:
 def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) -> Overview:
     states = Counter(handler.state for handler in handlers)
     types = Counter(handler.type for handler in handlers)
-    buckets = []
-    for bucket in BUCKETS:
-        count = sum(
-            1
-            for handler in handlers
-            if handler.last_used
-            and bucket.newest <= now - handler.last_used
-            and (bucket.oldest is None or now - handler.last_used < bucket.oldest)
+    # Each bar counts exactly what its link shows: the table filtered by that activity preset.
+    buckets = [
+        Tally(
+            key=key,
+            label=str(label),
+            count=ListQuery(activity=key).handlers(now).count(),
+            url=table_url(ListQuery(activity=key)),
         )
-        query = ListQuery(
-            datetime_field="last_datetime",
-            datetime_start=now - bucket.oldest if bucket.oldest else None,
-            datetime_end=now - bucket.newest,
-            order_by="last_datetime",
-            order_type="DESC",
-        )
-        buckets.append(Tally(key=bucket.key, label=str(bucket.label), count=count, url=table_url(query)))
-    # The API cannot filter on "never"; sorted oldest first, never-used handlers lead the table.
-    never = sum(1 for handler in handlers if handler.last_used is None)
-    never_url = table_url(ListQuery(order_by="last_datetime", order_type="ASC"))
-    buckets.append(Tally(key="never", label=str(_("Never used")), count=never, url=never_url))
+        for key, label in ACTIVITY_CHOICES
+    ]
     stale_before = now - timedelta(days=stale_after_days)
     stale = sorted(
         (h for h in handlers if h.state == State.ON and (h.last_used is None or h.last_used < stale_before)),
@@ -95,15 +61,12 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
         total=len(handlers),
         states=[
             Tally(
-                key="on", label=str(State.ON.label), count=states[State.ON], url=table_url(ListQuery(is_enabled=True))
-            ),
-            Tally(
-                key="off",
-                label=str(State.OFF.label),
-                count=states[State.OFF],
-                url=table_url(ListQuery(is_enabled=False)),
-            ),
-            Tally(key="pending", label=str(State.PENDING.label), count=states[State.PENDING], url=""),
+                key=state.name.lower(),
+                label=str(state.label),
+                count=states[state],
+                url=table_url(ListQuery(is_enabled=state)),
+            )
+            for state in (State.ON, State.OFF, State.PENDING)
         ],
         types=[
             Tally(key=slug, label=type_label(slug), count=count, url=table_url(ListQuery(type=slug)))

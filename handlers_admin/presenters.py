@@ -5,7 +5,6 @@ Pages of up to 1000 rows make the per-row cost matter, so what can be worked out
 (translations, the time zone, URL shapes) is worked out once."""
 
 import html
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
@@ -179,8 +178,6 @@ class Row:
     # The time partial's markup for each.
     last_used: SafeString
     created: SafeString
-    # What the switch posts besides the new state, so that its audit record needs no extra API call.
-    toggle_values: SafeString
 
 
 class RowMaker:
@@ -218,9 +215,6 @@ class RowMaker:
             toggle_url=SafeString(self.toggle_url.format(handler.id)),
             last_used=self.clock.time(handler.last_used),
             created=self.clock.time(handler.created),
-            toggle_values=_escaped(
-                json.dumps({"name": handler.name, "type": handler.type, "was": int(handler.state)}, ensure_ascii=False)
-            ),
         )
 
 

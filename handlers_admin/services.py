@@ -1,16 +1,18 @@
 """What the views call: every action goes through the API client here, and is recorded in the audit trail."""
 
 import copy
+import math
 import secrets
 from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit
+from handlers_admin import audit, mirror
 from handlers_admin.audit import Action
-from handlers_admin.client import ApiError, Handler, HandlerPage, State, WriteAnswer, client
+from handlers_admin.client import ApiError, Handler, HandlerPage, NotFound, State, WriteAnswer, client
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
 from handlers_admin.presenters import field_label, mask
 from handlers_admin.table import ListQuery
@@ -22,52 +24,74 @@ Actor = User | AnonymousUser
 class TablePage:
     query: ListQuery
     page: HandlerPage
+    freshness: mirror.Freshness
 
 
-def list_page(query: ListQuery) -> TablePage:
-    """A page of the table; a page past the end (after deletions, or a stale link) shows the last one instead."""
-    api = client()
-    page = api.list(query.api_params(api.datetime_format))
-    if not page.items and page.total and query.page > page.total_pages:
-        query = replace(query, page=page.total_pages)
-        page = api.list(query.api_params(api.datetime_format))
-    return TablePage(query=query, page=page)
+def list_page(query: ListQuery, *, refresh: bool = False) -> TablePage:
+    """A page of the table, from the mirror; a page past the end (after deletions, or an old link) shows
+    the last one instead."""
+    freshness = mirror.ensure_fresh(force=refresh)
+    rows = query.handlers(timezone.now())
+    total = rows.count()
+    total_pages = max(1, math.ceil(total / query.results_per_page))
+    if query.page > total_pages:
+        query = replace(query, page=total_pages)
+    start = (query.page - 1) * query.results_per_page
+    items = [mirror.as_handler(row) for row in rows[start : start + query.results_per_page]]
+    page = HandlerPage(items, query.page, query.results_per_page, total, total_pages)
+    return TablePage(query=query, page=page, freshness=freshness)
 
 
-def all_handlers(query: ListQuery | None = None) -> list[Handler]:
-    """Every handler matching the query, in as few calls as the API allows."""
-    api = client()
-    return list(api.list_all((query or ListQuery()).api_params(api.datetime_format)))
+def all_handlers(query: ListQuery | None = None) -> tuple[list[Handler], mirror.Freshness]:
+    """Every handler matching the query, from the mirror (secrets masked), and how fresh that copy is."""
+    freshness = mirror.ensure_fresh()
+    rows = (query or ListQuery()).handlers(timezone.now())
+    return [mirror.as_handler(row) for row in rows], freshness
+
+
+def refresh_mirror() -> mirror.Freshness:
+    return mirror.ensure_fresh(force=True)
 
 
 def get_handler(handler_id: int) -> Handler:
-    return client().get(handler_id)
+    """The handler as the API has it now (one call); the mirror learns it too."""
+    try:
+        handler = client().get(handler_id)
+    except NotFound:
+        mirror.remove(handler_id)
+        raise
+    mirror.patch(handler)
+    return handler
 
 
-@dataclass(frozen=True, kw_only=True)
-class HandlerRef:
-    """What a table row knows of a handler: enough to act on it and to say what was acted on."""
-
-    id: int
-    name: str
-    type: str
-    state: State
-
-
-def toggle(actor: Actor, ref: HandlerRef, *, enabled: bool) -> HandlerRef:
-    """Switches a handler on or off; the state returned is the one the server answered, when it said."""
+def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Handler | None:
+    """Switches a handler on or off with one call. The audit trail takes its name, type and previous state
+    from the mirror or the server's answer, never from the browser. Returns the handler as now known."""
+    known = mirror.get(handler_id)
     after = State(int(enabled))
-    action = Action.ENABLE if enabled else Action.DISABLE
+    before = State(known.state).name.lower() if known else None
     with audit.recorded(
         actor,
-        action,
-        handler_id=ref.id,
-        name=ref.name,
-        handler_type=ref.type,
-        changes=[audit.change("is_enabled", ref.state.name.lower(), after.name.lower())],
-    ):
-        saved = client().update(ref.id, {"is_enabled": enabled})
-    return replace(ref, state=saved.handler.state if saved.handler else after)
+        Action.ENABLE if enabled else Action.DISABLE,
+        handler_id=handler_id,
+        name=known.name if known else "",
+        handler_type=known.type if known else "",
+        changes=[audit.change("is_enabled", before, after.name.lower())],
+    ) as entry:
+        answer = client().update(handler_id, {"is_enabled": enabled})
+        if answer.handler:
+            entry.handler_name, entry.handler_type = answer.handler.name[:512], answer.handler.type[:40]
+    if answer.handler:
+        mirror.patch(answer.handler)
+    else:
+        mirror.patch_state(handler_id, after)
+    return known_handler(handler_id)
+
+
+def known_handler(handler_id: int) -> Handler | None:
+    """The handler as the mirror has it, secrets masked."""
+    row = mirror.get(handler_id)
+    return mirror.as_handler(row) if row else None
 
 
 # How long a create form's one-time token is remembered.
@@ -118,6 +142,19 @@ def create(actor: Actor, fields: dict[str, str]) -> WriteAnswer:
     ) as entry:
         saved = client().create(fields)
         entry.handler_id = saved.id
+    settings = {key: value for key, value in fields.items() if key not in ("name", "type")}
+    mirror.patch(
+        saved.handler
+        or Handler(
+            id=saved.id,
+            type=fields["type"],
+            name=fields["name"],
+            settings=settings,
+            state=State.ON,
+            created=timezone.now(),
+            last_used=None,
+        )
+    )
     return saved
 
 
@@ -188,9 +225,19 @@ def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
         except ApiError as e:
             raise scrubbed(e, current) from e
     try:
-        stored = client().get(current.id, fresh=True)
+        stored = client().get(current.id)
     except ApiError as e:
+        sent = {key: value for key, value in body.items() if key not in ("name", "type")}
+        mirror.patch(
+            replace(
+                current,
+                name=body.get("name", current.name),
+                type=body.get("type", current.type),
+                settings=current.settings | sent,
+            )
+        )
         return EditResult(mismatches=[], read_back_failed=scrubbed(e, current).message)
+    mirror.patch(stored)
     stored_values = {"name": stored.name, "type": stored.type} | stored.settings
     return EditResult(
         mismatches=[
@@ -206,6 +253,7 @@ def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
 def delete(actor: Actor, handler: Handler) -> None:
     with audit.recorded(actor, Action.DELETE, handler_id=handler.id, name=handler.name, handler_type=handler.type):
         client().delete(handler.id)
+    mirror.remove(handler.id)
 
 
 def scrubbed(error: ApiError, handler: Handler) -> ApiError:

@@ -1,84 +1,123 @@
-"""The handlers table's query: one description from which the filter form, the panel's URL and the API's
-parameters are derived, plus the table's columns and pager links."""
+"""The handlers table's query: one description from which the filter form, the panel's URL and the
+mirror's query are derived, plus the table's columns and pager links."""
 
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from handlers_admin.mirror import fold
+from handlers_admin.models import MirroredHandler
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
 DEFAULT_PER_PAGE = 25
-ORDER_FIELDS = ("notification_handler_id", "datetime", "last_datetime", "name")
-# What a server of the basic variant honours; it ignores every other parameter.
-BASIC_PARAMETERS = frozenset({"page", "results_per_page"})
+# The sort keys of the URL (the API's names where it has one) and the mirror's columns they sort by.
+ORDER_FIELDS = {
+    "notification_handler_id": "id",
+    "name": "folded_name",
+    "type": "type",
+    "is_enabled": "state",
+    "datetime": "created",
+    "last_datetime": "last_activity",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Activity:
+    key: str
+    label: "StrPromise"
+    days: int
+    # Active within the last `days`, or idle for longer (never-active included).
+    idle: bool
+
+
+ACTIVITY_PRESETS = (
+    Activity(key="24h", label=_("Active in the last 24 hours"), days=1, idle=False),
+    Activity(key="7d", label=_("Active in the last 7 days"), days=7, idle=False),
+    Activity(key="30d", label=_("Active in the last 30 days"), days=30, idle=False),
+    Activity(key="idle30d", label=_("Inactive for 30+ days"), days=30, idle=True),
+    Activity(key="idle90d", label=_("Inactive for 90+ days"), days=90, idle=True),
+    Activity(key="idle365d", label=_("Inactive for a year or more"), days=365, idle=True),
+)
+NEVER_ACTIVE = "never"
+ACTIVITY = {preset.key: preset for preset in ACTIVITY_PRESETS}
+# The activity filter's choices: every preset, then "never".
+ACTIVITY_CHOICES = [*((preset.key, preset.label) for preset in ACTIVITY_PRESETS), (NEVER_ACTIVE, _("Never active"))]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ListQuery:
-    """A view of the table. Field names are the API's parameter names, which the panel's URL uses too."""
+    """A view of the table, read from the mirror. Field names are the URL's parameter names."""
 
     page: int = 1
     results_per_page: int = DEFAULT_PER_PAGE
     search: str = ""
-    is_enabled: bool | None = None
     type: str = ""
-    datetime_field: str = ""
+    # A State's value: 0 off, 1 on, 2 pending.
+    is_enabled: int | None = None
+    # A creation date range.
     datetime_start: datetime | None = None
     datetime_end: datetime | None = None
+    activity: str = ""
     order_by: str = ""
     order_type: str = ""
 
     @property
     def is_filtered(self) -> bool:
-        return any((self.search, self.type, self.is_enabled is not None, self.datetime_start, self.datetime_end))
-
-    def _values(self) -> dict[str, Any]:
-        """Every parameter, those that only mean something with another left out without it: the date field
-        without a date, the direction without an order."""
-        values = {field.name: getattr(self, field.name) for field in fields(self)}
-        if not (self.datetime_start or self.datetime_end):
-            values["datetime_field"] = ""
-        elif not self.datetime_field:
-            values["datetime_field"] = "datetime"
-        if not self.order_by:
-            values["order_type"] = ""
-        return values
+        return any(
+            (self.search, self.type, self.is_enabled is not None, self.datetime_start, self.datetime_end, self.activity)
+        )
 
     def url_params(self) -> dict[str, str]:
         """The panel's own query string parameters: ISO dates in the member's time zone, defaults left out."""
-        defaults = ListQuery()._values()
-        return {
-            name: _url_value(value)
-            for name, value in self._values().items()
-            if value not in ("", None) and value != defaults[name]
-        }
-
-    def api_params(self, datetime_format: str) -> dict[str, str]:
-        """The API's list parameters: dates in UTC in the documents' format, searches by name."""
+        defaults = ListQuery()
         params = {}
-        for name, value in self._values().items():
-            if value in ("", None):
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value in ("", None) or value == getattr(defaults, field.name):
                 continue
-            if isinstance(value, datetime):
-                params[name] = value.astimezone(UTC).strftime(datetime_format)
-            else:
-                params[name] = _url_value(value)
-        if self.search:
-            params["search_by"] = "name"
-        if self.order_by:
-            params["order_type"] = self.order_type or "ASC"
+            if field.name == "order_type" and not self.order_by:
+                continue
+            params[field.name] = _url_value(value)
         return params
+
+    def handlers(self, now: datetime) -> QuerySet[MirroredHandler]:
+        """The mirrored handlers this view shows, in its order (the newest id breaks ties)."""
+        rows = MirroredHandler.objects.all()
+        if self.search:
+            rows = rows.filter(folded_name__contains=fold(self.search))
+        if self.type:
+            rows = rows.filter(type=self.type)
+        if self.is_enabled is not None:
+            rows = rows.filter(state=self.is_enabled)
+        if self.datetime_start:
+            rows = rows.filter(created__gte=self.datetime_start)
+        if self.datetime_end:
+            rows = rows.filter(created__lte=self.datetime_end)
+        if self.activity == NEVER_ACTIVE:
+            rows = rows.filter(last_activity__isnull=True)
+        elif preset := ACTIVITY.get(self.activity):
+            since = now - timedelta(days=preset.days)
+            if preset.idle:
+                rows = rows.filter(Q(last_activity__isnull=True) | Q(last_activity__lt=since))
+            else:
+                rows = rows.filter(last_activity__gte=since)
+        column = ORDER_FIELDS.get(self.order_by)
+        if column is None:
+            return rows.order_by("-id")
+        if self.order_type == "ASC":
+            return rows.order_by(F(column).asc(nulls_first=True), "id")
+        return rows.order_by(F(column).desc(nulls_last=True), "-id")
 
 
 def _url_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
     if isinstance(value, datetime):
         local = timezone.localtime(value)
         if local.time() in (time.min, time.max.replace(microsecond=0)):
@@ -105,8 +144,8 @@ class Column:
 COLUMNS = (
     Column(title=_("#"), order_by="notification_handler_id", optional=True),
     Column(title=_("Name"), order_by="name"),
-    Column(title=_("Type")),
-    Column(title=_("Status")),
+    Column(title=_("Type"), order_by="type"),
+    Column(title=_("Status"), order_by="is_enabled"),
     Column(title=_("Last used"), order_by="last_datetime"),
     Column(title=_("Created"), order_by="datetime", optional=True),
 )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("handlers/<int:handler_id>/duplicate/", views.handler_duplicate, name="handler_duplicate"),
     path("handlers/<int:handler_id>/delete/", views.handler_delete, name="handler_delete"),
     path("handlers/<int:handler_id>/toggle/", views.handler_toggle, name="handler_toggle"),
+    path("handlers/refresh/", views.mirror_refresh, name="mirror_refresh"),
     path("overview/", views.overview, name="overview"),
     path("audit/", views.audit, name="audit"),
 ]

@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
 from handlers_admin import exports, services
-from handlers_admin.client import ApiError, Handler, NotFound
+from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, ToggleForm
 from handlers_admin.handler_types import SECRET_FIELDS
 from handlers_admin.models import AuditEntry
@@ -58,23 +58,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def handler_list(request: HtmxRequest) -> HttpResponse:
     form = HandlerFilterForm(request.GET, variant=settings.API_VARIANT)
-    query, page, error = form.query(), None, None
-    try:
-        table = services.list_page(query)
-        query, page = table.query, table.page
-    except ApiError as e:
-        error = e.message
+    table = services.list_page(form.query())
+    query, page = table.query, table.page
     context = {
         "form": form,
         "query": query,
         "page": page,
-        "rows": table_rows(page.items) if page else [],
+        "freshness": table.freshness,
+        "rows": table_rows(page.items),
         # Present, so that each row finds them at once instead of missing them a thousand times.
         "toggle_error": None,
         "edit_links": False,
-        "error": error,
-        "columns": header_cells(query, sortable="order_by" in form.fields),
-        "pager": pager_links(query, page.total_pages) if page else [],
+        "columns": header_cells(query, sortable=True),
+        "pager": pager_links(query, page.total_pages),
         "clear_url": reverse("handler_list"),
         "export_query": export_query(query),
     }
@@ -117,23 +113,33 @@ def error_status(error: ApiError) -> int:
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
-    form = ToggleForm(request.POST)
-    ref, error = form.ref(handler_id), None
+    error = None
     try:
-        ref = services.toggle(request.user, ref, enabled=form.wanted_enabled)
+        handler = services.toggle(request.user, handler_id, enabled=ToggleForm(request.POST).wanted_enabled)
     except ApiError as e:
-        error = e.message
+        error, handler = e.message, services.known_handler(handler_id)
     if request.htmx:
-        toggled = Handler(
-            id=ref.id, type=ref.type, name=ref.name, settings={}, state=ref.state, created=None, last_used=None
+        shown = handler or Handler(
+            id=handler_id, type="", name="", settings={}, state=State.OFF, created=None, last_used=None
         )
-        context = {"row": handler_row(toggled), "toggle_error": error, "can_change": True}
+        context = {"row": handler_row(shown), "toggle_error": error, "can_change": True}
         return render(request, "includes/handler_parts.html#switch", context)
     if error:
         messages.error(request, error)
+    elif handler:
+        state = str(handler.state.label).lower()
+        messages.success(request, _("“%(name)s” is now %(state)s.") % {"name": handler.name, "state": state})
+    return redirect(safe_next(request) or reverse("handler_list"))
+
+
+@require_POST
+def mirror_refresh(request: HttpRequest) -> HttpResponse:
+    """Brings the panel's copy of the account up to date now, if the call budget allows."""
+    freshness = services.refresh_mirror()
+    if freshness.problem:
+        messages.warning(request, freshness.problem)
     else:
-        state = str(ref.state.label).lower()
-        messages.success(request, _("“%(name)s” is now %(state)s.") % {"name": ref.name, "state": state})
+        messages.success(request, _("The list is up to date."))
     return redirect(safe_next(request) or reverse("handler_list"))
 
 
@@ -145,13 +151,11 @@ def safe_next(request: HttpRequest) -> str | None:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    try:
-        handlers = services.all_handlers()
-    except ApiError as e:
-        return render(request, "handlers_admin/overview.html", {"error": e.message})
+    handlers, freshness = services.all_handlers()
     summary = summarize(handlers, now=timezone.now(), stale_after_days=settings.STALE_AFTER_DAYS)
     context = {
         "overview": summary,
+        "freshness": freshness,
         "stale": table_rows(summary.stale),
         "columns": header_cells(ListQuery(), sortable=False),
     }
@@ -162,11 +166,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 def handler_export(request: HttpRequest, file_format: str) -> HttpResponse:
     form = HandlerFilterForm(request.GET, variant=settings.API_VARIANT)
     query = form.query()
-    try:
-        records = exports.records(services.all_handlers(query))
-    except ApiError as e:
-        messages.error(request, e.message)
-        return redirect(reverse("handler_list") + querystring(query))
+    handlers, _freshness = services.all_handlers(query)
+    records = exports.records(handlers)
     name = f"handlers{'-filtered' if query.is_filtered else ''}-{timezone.localdate():%Y-%m-%d}.{file_format}"
     if file_format == "csv":
         response = HttpResponse(exports.to_csv(records), content_type="text/csv; charset=utf-8")

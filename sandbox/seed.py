@@ -75,7 +75,8 @@ def seed_rows(variant: str = "full", moment: datetime | None = None, size: int =
         last_used = (
             None if never_used else moment - timedelta(seconds=rng.uniform(0, (moment - created).total_seconds()))
         )
-        state = rng.choices([1, 0, 2], weights=[70, 25, 5 if slug == "email" else 0])[0]
+        # About one email address in four is still waiting to be confirmed.
+        state = rng.choices([1, 0, 2], weights=[70, 25, 30 if slug == "email" else 0])[0]
         rows.append(
             {
                 "type": slug,

@@ -165,7 +165,7 @@ class SandboxApi:
                 "name": form["name"][:VALUE_MAX_LENGTH],
                 "settings": self.settings_from(handler_type.slug, form),
                 # A new email address must be confirmed before it is used.
-                "is_enabled": 2 if handler_type.slug == "email" and self.variant == "full" else 1,
+                "is_enabled": 2 if handler_type.slug == "email" else 1,
                 "last_datetime": None,
                 "datetime": now(),
             }
@@ -198,7 +198,8 @@ class SandboxApi:
         return {f.name: form.get(f.name, "")[: f.max_length] for f in self.types[slug].fields}
 
     def serialize(self, row: dict[str, Any]) -> dict[str, Any]:
-        enabled = row["is_enabled"] if self.variant == "full" else bool(row["is_enabled"])
+        # Both variants' current servers send 0, 1 or 2 (pending); the variants differ in filters and types.
+        enabled = row["is_enabled"]
         return {
             "id": row["id"],
             "type": row["type"],

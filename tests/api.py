@@ -54,11 +54,6 @@ def sent_fields(request: Any) -> dict[str, str]:
     return {part.get_param("name", header="content-disposition"): part.get_content() for part in message.iter_parts()}
 
 
-def api_params(query: Any) -> dict[str, str]:
-    """The API parameters of a table query, as the panel sends them."""
-    return query.api_params(settings.API_DATETIME_FORMAT)
-
-
 HTMX = {"HX-Request": "true"}
 
 VALID = {

@@ -116,3 +116,22 @@ def member_page(page, live_server):
 
     yield open_as
     assert violations == []
+
+
+@pytest.fixture
+def mirrored(db):
+    """Puts handlers (as the API's JSON) into the panel's mirror, refreshed just now, so no page refreshes it."""
+    from django.utils import timezone
+
+    from handlers_admin import mirror
+    from handlers_admin.client import client
+    from handlers_admin.models import MirrorRefresh
+
+    def put(*items: dict) -> None:
+        for item in items:
+            mirror.patch(client()._handler(item))
+        MirrorRefresh.objects.update_or_create(
+            pk=1, defaults={"finished": timezone.now(), "calls": 1, "count": len(items)}
+        )
+
+    return put

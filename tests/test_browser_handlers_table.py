@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from handlers_admin.roles import Role
+from sandbox.store import Filters
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,3 +85,35 @@ def test_times_follow_the_browsers_time_zone(member_page, live_server, sandbox) 
     page.reload()
     title = rows(page).locator("td:nth-child(6) time").first.get_attribute("title")
     assert re.search(r" CES?T · .* UTC$", title), title
+
+
+def test_the_basic_variant_searches_filters_sorts_and_pages(member_page, live_server, sandbox) -> None:
+    server = sandbox(variant="basic")
+    page = open_table(member_page, live_server, Role.VIEWER)
+    expect(page.get_by_text("1–25 of 150")).to_be_visible()
+
+    page.get_by_label("Search by name").fill("equipe")
+    expect(page).to_have_url(re.compile(r"search=equipe"))
+    names = rows(page).locator("td.name").all_inner_texts()
+    assert names and all("équipe" in name.lower() or "equipe" in name.lower() for name in names)
+
+    page.get_by_label("Search by name").fill("")
+    page.get_by_label("Type").select_option("email")
+    page.get_by_label("Status").select_option("2")
+    expect(page).to_have_url(re.compile(r"type=email.*is_enabled=2|is_enabled=2.*type=email"))
+    everything, _total = server.app.store.search(Filters(), page=1, per_page=1000)
+    pending = [row for row in everything if row["type"] == "email" and row["is_enabled"] == 2]
+    expect(rows(page)).to_have_count(min(len(pending), 25))
+    assert set(rows(page).locator("td:nth-child(4)").all_inner_texts()) == {"Pending verification"}
+
+    page.get_by_label("Type").select_option("")
+    page.get_by_label("Status").select_option("")
+    expect(page.get_by_text("1–25 of 150")).to_be_visible()
+    page.get_by_role("link", name="Last used").click()
+    expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
+    times = rows(page).locator("td:nth-child(5) time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert len(times) > 5 and times == sorted(times, reverse=True)
+
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_text("26–50 of 150")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True

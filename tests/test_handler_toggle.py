@@ -7,10 +7,11 @@ from tests.api import HTMX, handler_json, one_url, sent_fields
 
 @pytest.mark.parametrize(("checked", "sent"), [(True, "1"), (False, "0")])
 def test_a_toggle_makes_exactly_one_api_call(
-    api: responses.RequestsMock, editor_client: Client, checked: bool, sent: str
+    api: responses.RequestsMock, editor_client: Client, mirrored, checked: bool, sent: str
 ) -> None:
+    mirrored(handler_json(id=7, name="Ops", type="slack", is_enabled=0 if checked else 1))
     api.post(one_url(7), json={"data": {"id": 7}})
-    data = {"name": "Ops", "type": "slack", "was": "0" if checked else "1"} | ({"enabled": "on"} if checked else {})
+    data = {"enabled": "on"} if checked else {}
     response = editor_client.post("/handlers/7/toggle/", data, headers=HTMX)
     assert len(api.calls) == 1 and sent_fields(api.calls[0].request) == {"is_enabled": sent}
     assert response.text.lstrip().startswith('<form class="toggle"')
@@ -22,15 +23,16 @@ def test_a_toggle_takes_the_state_from_the_answer_when_there_is_one(
     api: responses.RequestsMock, editor_client: Client
 ) -> None:
     api.post(one_url(7), json={"data": handler_json(id=7, is_enabled=2)})
-    response = editor_client.post(
-        "/handlers/7/toggle/", {"name": "Work email", "type": "email", "was": "0", "enabled": "on"}, headers=HTMX
-    )
+    response = editor_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX)
     assert "Pending verification" in response.text
 
 
-def test_a_failed_toggle_shows_the_true_state_and_the_error(api: responses.RequestsMock, editor_client: Client) -> None:
+def test_a_failed_toggle_shows_the_true_state_and_the_error(
+    api: responses.RequestsMock, editor_client: Client, mirrored
+) -> None:
+    mirrored(handler_json(id=7, name="Ops", type="slack", is_enabled=1))
     api.post(one_url(7), status=404, json={"errors": [{"title": "Not found", "status": 404}]})
-    response = editor_client.post("/handlers/7/toggle/", {"name": "Ops", "type": "slack", "was": "1"}, headers=HTMX)
+    response = editor_client.post("/handlers/7/toggle/", {}, headers=HTMX)
     assert response.status_code == 200
     assert "checked" in response.text and "may have been deleted" in response.text
 

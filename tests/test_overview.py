@@ -1,8 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import responses
 from django.test import Client
 
+from handlers_admin import mirror
 from handlers_admin.client import Handler, State
 from handlers_admin.overview import summarize
 from tests.api import LIST_URL, handler_json, mock_all, page_json
@@ -29,39 +31,45 @@ KNOWN = [
 ]
 
 
-def test_bucket_counts_at_a_fixed_now() -> None:
-    overview = summarize(KNOWN, now=NOW, stale_after_days=30)
+@pytest.fixture
+def known(db) -> list[Handler]:
+    for item in KNOWN:
+        mirror.patch(item)
+    return KNOWN
+
+
+def test_activity_counts_at_a_fixed_now_and_their_boundaries(known: list[Handler]) -> None:
+    overview = summarize(known, now=NOW, stale_after_days=30)
+    # Exactly 7 days ago counts as active within 7 days; exactly 90 days ago is not yet inactive for 90+.
     assert {b.key: b.count for b in overview.buckets} == {
-        "day": 1,
-        "week": 2,
-        "month": 2,
-        "quarter": 2,
-        "older": 2,
+        "24h": 1,
+        "7d": 4,
+        "30d": 5,
+        "idle30d": 6,
+        "idle90d": 3,
+        "idle365d": 3,
         "never": 2,
     }
-    assert sum(b.count for b in overview.buckets) == len(KNOWN)
     assert overview.total == 11
     assert {s.key: s.count for s in overview.states} == {"on": 8, "off": 2, "pending": 1}
     assert [(t.key, t.count) for t in overview.types] == [("email", 5), ("slack", 2), ("x", 2), ("webhook", 2)]
 
 
-def test_the_stale_list_is_on_and_unused_oldest_first() -> None:
-    overview = summarize(KNOWN, now=NOW, stale_after_days=30)
+def test_the_stale_list_is_on_and_unused_oldest_first(known: list[Handler]) -> None:
+    overview = summarize(known, now=NOW, stale_after_days=30)
     assert [h.id for h in overview.stale] == [10, 9, 8, 6]
 
 
-def test_the_stale_threshold_is_a_setting() -> None:
-    assert [h.id for h in summarize(KNOWN, now=NOW, stale_after_days=100).stale] == [10, 9]
+def test_the_stale_threshold_is_a_setting(known: list[Handler]) -> None:
+    assert [h.id for h in summarize(known, now=NOW, stale_after_days=100).stale] == [10, 9]
 
 
-def test_bucket_links_open_the_table_filtered_to_them() -> None:
-    links = {b.key: b.url for b in summarize(KNOWN, now=NOW, stale_after_days=30).buckets}
-    assert links["week"] == (
-        "/handlers/?datetime_field=last_datetime&datetime_start=2026-11-16T12%3A00%3A00%2B00%3A00"
-        "&datetime_end=2026-11-22T12%3A00%3A00%2B00%3A00&order_by=last_datetime&order_type=DESC"
-    )
-    assert "datetime_start" not in links["older"] and "datetime_end=2026-08-25T12" in links["older"]
-    assert links["never"] == "/handlers/?order_by=last_datetime&order_type=ASC"
+def test_every_link_is_a_filter_the_table_shows(known: list[Handler]) -> None:
+    overview = summarize(known, now=NOW, stale_after_days=30)
+    links = {b.key: b.url for b in overview.buckets}
+    assert links["idle90d"] == "/handlers/?activity=idle90d"
+    assert links["never"] == "/handlers/?activity=never"
+    assert {s.key: s.url for s in overview.states}["pending"] == "/handlers/?is_enabled=2"
 
 
 def test_the_overview_fetches_every_page_at_1000(api: responses.RequestsMock, viewer_client: Client) -> None:

@@ -1,0 +1,168 @@
+"""The panel's copy of the account's handlers (without secret values), so that tables, filters, the
+overview and exports cost no API calls and work alike on both published variants.
+
+One process at a time refreshes it, with ⌈N/1000⌉ list calls; every write through the panel patches it
+at once from the server's answer; a handler removed upstream disappears at the next refresh."""
+
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from handlers_admin import budget
+from handlers_admin.client import ApiError, Handler, State, client
+from handlers_admin.models import MirroredHandler, MirrorRefresh
+from handlers_admin.presenters import shown_settings
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = "mirror:refreshing"
+LOCK_SECONDS = 300
+PAGE_SIZE = 1000
+# Refreshes may spend at most this share of the minute's budget, on average.
+REFRESH_SHARE = 5
+# How long a page with nothing to show waits for another process's first refresh.
+FIRST_REFRESH_WAIT_SECONDS = 30
+
+
+def fold(text: str) -> str:
+    """Text for a search that ignores case and accents: "Équipe" and "equipe" match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _row(handler: Handler) -> MirroredHandler:
+    return MirroredHandler(
+        id=handler.id,
+        type=handler.type,
+        name=handler.name,
+        folded_name=fold(handler.name),
+        state=int(handler.state),
+        created=handler.created,
+        last_activity=handler.last_used,
+        shown_settings=shown_settings(handler),
+    )
+
+
+def as_handler(row: MirroredHandler) -> Handler:
+    """A mirrored handler as the presenters take it; its settings are the masked ones."""
+    return Handler(
+        id=row.id,
+        type=row.type,
+        name=row.name,
+        settings=row.shown_settings,
+        state=State(row.state),
+        created=row.created,
+        last_used=row.last_activity,
+    )
+
+
+UPDATED_FIELDS = ["type", "name", "folded_name", "state", "created", "last_activity", "shown_settings"]
+
+
+def patch(handler: Handler) -> None:
+    """Writes what the server answered of one handler into the copy."""
+    _store([_row(handler)])
+
+
+def patch_state(handler_id: int, state: State) -> None:
+    MirroredHandler.objects.filter(id=handler_id).update(state=int(state))
+
+
+def remove(handler_id: int) -> None:
+    MirroredHandler.objects.filter(id=handler_id).delete()
+
+
+def _store(rows: list[MirroredHandler]) -> None:
+    MirroredHandler.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["id"], update_fields=UPDATED_FIELDS, batch_size=500
+    )
+
+
+def get(handler_id: int) -> MirroredHandler | None:
+    return MirroredHandler.objects.filter(id=handler_id).first()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Freshness:
+    """How old the copy a page shows is, and why it could not be brought up to date if it could not."""
+
+    updated: datetime | None
+    problem: str = ""
+
+
+def last_refresh() -> MirrorRefresh | None:
+    return MirrorRefresh.objects.first()
+
+
+def refresh_interval(last: MirrorRefresh) -> float:
+    """Seconds between refreshes: MIRROR_MAX_AGE, or longer for an account so large that refreshing
+    that often would spend more than a fifth of the minute's budget."""
+    calls_a_minute = budget.limit() / REFRESH_SHARE
+    return max(float(settings.MIRROR_MAX_AGE), last.calls * 60 / max(calls_a_minute, 1))
+
+
+def ensure_fresh(*, force: bool = False) -> Freshness:
+    """Refreshes the copy if it is too old (or when forced), in one process at a time. Another process's
+    page keeps serving the copy it has; only a page with no copy at all waits for the first refresh."""
+    last = last_refresh()
+    now = timezone.now()
+    if last and not force and (now - last.finished).total_seconds() < refresh_interval(last):
+        return Freshness(updated=last.finished)
+    if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
+        if last:
+            return Freshness(updated=last.finished)
+        return _wait_for_first_refresh()
+    try:
+        if last and not force:
+            # A page can show the copy it has, so this refresh leaves the people's reserve alone.
+            with budget.background():
+                refresh()
+        else:
+            refresh()
+    except ApiError as e:
+        log.warning("mirror refresh failed: %s", type(e).__name__)
+        return Freshness(updated=last.finished if last else None, problem=e.message)
+    finally:
+        cache.delete(LOCK_KEY)
+    return Freshness(updated=timezone.now())
+
+
+def _wait_for_first_refresh() -> Freshness:
+    deadline = time.monotonic() + FIRST_REFRESH_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if last := last_refresh():
+            return Freshness(updated=last.finished)
+    return Freshness(updated=None, problem=_("The list of handlers is still being loaded. Reload in a moment."))
+
+
+def refresh() -> int:
+    """Reads every handler, 1000 a call, and makes the copy match. Returns the calls made."""
+    api = client()
+    first = api.list({"page": "1", "results_per_page": str(PAGE_SIZE)})
+    handlers = list(first.items)
+    calls = 1
+    for number in range(2, first.total_pages + 1):
+        handlers += api.list({"page": str(number), "results_per_page": str(PAGE_SIZE)}).items
+        calls += 1
+    seen = {handler.id for handler in handlers}
+    with transaction.atomic():
+        _store([_row(handler) for handler in handlers])
+        gone = set(MirroredHandler.objects.values_list("id", flat=True)) - seen
+        gone_ids = sorted(gone)
+        # In chunks, as databases limit how many parameters one query takes.
+        for start in range(0, len(gone_ids), 500):
+            MirroredHandler.objects.filter(id__in=gone_ids[start : start + 500]).delete()
+        MirrorRefresh.objects.update_or_create(
+            pk=1, defaults={"finished": timezone.now(), "calls": calls, "count": len(handlers)}
+        )
+    log.info("mirror refreshed: %s handlers in %s calls", len(handlers), calls)
+    return calls
