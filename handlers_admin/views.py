@@ -65,10 +65,7 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         "query": query,
         "page": page,
         "freshness": table.freshness,
-        "rows": table_rows(page.items),
-        # Present, so that each row finds them at once instead of missing them a thousand times.
-        "toggle_error": None,
-        "edit_links": False,
+        "rows": table_rows(page.items, can_change=request.user.has_perm(CHANGE)),
         "columns": header_cells(query, sortable=True),
         "pager": pager_links(query, page.total_pages),
         "clear_url": reverse("handler_list"),
@@ -156,7 +153,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "overview": summary,
         "freshness": freshness,
-        "stale": table_rows(summary.stale),
+        "stale": table_rows(summary.stale, can_change=request.user.has_perm(CHANGE), edit_links=True),
         "columns": header_cells(ListQuery(), sortable=False),
     }
     return render(request, "handlers_admin/overview.html", context)
