@@ -32,9 +32,13 @@ REFRESH_SHARE = 5
 FIRST_REFRESH_WAIT_SECONDS = 30
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNACCENTED = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "æ": "ae", "œ": "oe"})
+
+
 def fold(text: str) -> str:
-    """Text for a search that ignores case and accents: "Équipe" and "equipe" match."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Text for a search that ignores case and accents: "Équipe" and "equipe", "płatności" and "platnosci"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNACCENTED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
