@@ -90,6 +90,7 @@ def test_api_errors_show_above_the_table_with_the_filters_usable(
     response = viewer_client.get("/handlers/?search=ops")
     assert response.status_code == 200
     assert message in response.text and 'id="filters"' in response.text and 'value="ops"' in response.text
+    assert "No notification handlers yet" not in response.text and "No handler matches" not in response.text
 
 
 def test_the_per_page_in_use_is_the_one_shown(api: responses.RequestsMock, viewer_client: Client) -> None:
