@@ -89,7 +89,7 @@ def test_the_rate_limit_is_a_friendly_message(api: responses.RequestsMock, viewe
     )
     response = viewer_client.get("/overview/")
     assert response.status_code == 200 and "Try again in 42 seconds" in response.text
-    assert "<svg class=\"chart\"" not in response.text  # no figures that were never loaded
+    assert '<svg class="chart"' not in response.text  # no figures that were never loaded
 
 
 def test_stale_handlers_have_switches_for_editors_only(
