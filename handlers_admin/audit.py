@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -64,4 +65,26 @@ def sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpReques
         actor_name=str(credentials.get("username", ""))[:150],
         action=Action.SIGN_IN_FAILED,
         outcome=AuditEntry.Outcome.REFUSED,
+    )
+
+
+# Changes through the panel that real servers stamp as the handler's last activity.
+CHANGES = (Action.CREATE, Action.EDIT, Action.ENABLE, Action.DISABLE)
+
+
+def panel_change_at(handler_id: int, moment: datetime | None) -> AuditEntry | None:
+    """The change made through this panel that a server's "last activity" time most likely records:
+    one within a minute of it, as servers stamp every update."""
+    if moment is None:
+        return None
+    window = timedelta(minutes=1)
+    return (
+        AuditEntry.objects.filter(
+            handler_id=handler_id,
+            outcome=AuditEntry.Outcome.DONE,
+            action__in=CHANGES,
+            created__range=(moment - window, moment + window),
+        )
+        .order_by("-created")
+        .first()
     )

@@ -30,7 +30,7 @@ class State(models.IntegerChoices):
 
     OFF = 0, gettext_lazy("Off")
     ON = 1, gettext_lazy("On")
-    PENDING = 2, gettext_lazy("Pending verification")
+    PENDING = 2, gettext_lazy("Waiting for confirmation")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Handler:
     settings: dict[str, str]
     state: State
     created: datetime | None
-    last_used: datetime | None
+    last_activity: datetime | None
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,7 @@ class ApiClient:
                 settings={str(k): "" if v is None else str(v) for k, v in raw_settings.items()},
                 state=self._state(data.get("is_enabled")),
                 created=self._time(data.get("datetime")),
-                last_used=self._time(data.get("last_datetime")),
+                last_activity=self._time(data.get("last_datetime")),
             )
         except (AttributeError, KeyError, TypeError, ValueError) as e:
             raise self._bad_answer() from e

@@ -10,7 +10,7 @@ from typing import Any
 from handlers_admin.client import Handler
 from handlers_admin.handler_types import ALL_FIELDS
 
-COLUMNS = ["id", "name", "type", "status", "created_utc", "last_used_utc", *ALL_FIELDS]
+COLUMNS = ["id", "name", "type", "status", "created_utc", "last_activity_utc", *ALL_FIELDS]
 
 
 def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
@@ -22,7 +22,7 @@ def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
             "type": handler.type,
             "status": handler.state.name.lower(),
             "created_utc": _iso(handler.created),
-            "last_used_utc": _iso(handler.last_used),
+            "last_activity_utc": _iso(handler.last_activity),
             "settings": handler.settings,
         }
         for handler in handlers

@@ -7,11 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.client import Handler, State
-from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, VALUE_MAX_LENGTH, HandlerType, TypeField, types_for
+from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, NAME_MAX_LENGTH, HandlerType, TypeField, types_for
 from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import mask
 from handlers_admin.table import ACTIVITY_CHOICES, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
 
+# Servers cut longer values silently, so the form refuses them with the limit in words.
+TOO_LONG = _("This can have at most %(limit_value)d characters (it has %(show_value)d).")
 STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for state in State)]
 
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
@@ -139,7 +141,8 @@ class HandlerForm(forms.Form):
 
     name = forms.CharField(
         label=_("Name"),
-        max_length=VALUE_MAX_LENGTH,
+        max_length=NAME_MAX_LENGTH,
+        error_messages={"max_length": TOO_LONG},
         help_text=_("A name your team will recognise, like “Ops on-call” or “Billing alerts”."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -159,6 +162,7 @@ class HandlerForm(forms.Form):
                 label=spec.label,
                 required=False,
                 max_length=spec.max_length,
+                error_messages={"max_length": TOO_LONG},
                 strip=True,
                 help_text=_("%(help)s Example: %(example)s") % {"help": spec.help_text, "example": spec.example}
                 if spec.example

@@ -18,6 +18,7 @@ InputKind = Literal["email", "url", "tel", "text", "secret"]
 Validator = Callable[[str], str]
 
 # What real servers keep: longer values are cut silently, so the forms refuse them instead.
+NAME_MAX_LENGTH = 128
 VALUE_MAX_LENGTH = 512
 PHONE_MAX_LENGTH = 32
 

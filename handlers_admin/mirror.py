@@ -50,7 +50,7 @@ def _row(handler: Handler) -> MirroredHandler:
         folded_name=fold(handler.name),
         state=int(handler.state),
         created=handler.created,
-        last_activity=handler.last_used,
+        last_activity=handler.last_activity,
         shown_settings=shown_settings(handler),
     )
 
@@ -64,7 +64,7 @@ def as_handler(row: MirroredHandler) -> Handler:
         settings=row.shown_settings,
         state=State(row.state),
         created=row.created,
-        last_used=row.last_activity,
+        last_activity=row.last_activity,
     )
 
 

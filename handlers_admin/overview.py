@@ -54,8 +54,8 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
     ]
     stale_before = now - timedelta(days=stale_after_days)
     stale = sorted(
-        (h for h in handlers if h.state == State.ON and (h.last_used is None or h.last_used < stale_before)),
-        key=lambda h: (h.last_used is not None, h.last_used or h.created or now),
+        (h for h in handlers if h.state == State.ON and (h.last_activity is None or h.last_activity < stale_before)),
+        key=lambda h: (h.last_activity is not None, h.last_activity or h.created or now),
     )
     return Overview(
         total=len(handlers),

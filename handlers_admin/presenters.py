@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
@@ -19,10 +20,18 @@ from django.utils.translation import gettext, ngettext
 from handlers_admin.client import Handler, State
 from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, SECRET_FIELDS
 
+if TYPE_CHECKING:
+    from handlers_admin.models import AuditEntry
+
 
 def type_label(slug: str) -> str:
     """A type's name for people; a type this panel does not know keeps its raw name."""
     return str(HANDLER_TYPES[slug].label) if slug in HANDLER_TYPES else slug
+
+
+def icon_name(slug: str) -> str:
+    """The sprite's icon for a type; a type this panel does not know has a neutral one."""
+    return slug if slug in HANDLER_TYPES else "unknown"
 
 
 def field_label(key: str) -> str:
@@ -169,6 +178,8 @@ class Row:
     # The type's icon and name.
     type_cell: SafeString
     state: State
+    # Whether the panel can change it: not a type the product's API refuses to change.
+    changeable: bool
     on: bool
     state_class: str
     state_label: SafeString
@@ -177,7 +188,7 @@ class Row:
     toggle_url: SafeString
     edit_url: SafeString
     # The time partial's markup for each.
-    last_used: SafeString
+    last_activity: SafeString
     created: SafeString
 
 
@@ -206,7 +217,7 @@ class RowMaker:
         self.no_name = _escaped(gettext("(no name)"))
         self.type_cells: dict[str, SafeString] = {}
         self.context = {"can_change": can_change, "edit_links": edit_links, "toggle_error": None}
-        self.shapes: dict[State, str] = {}
+        self.shapes: dict[tuple[State, bool], str] = {}
 
     def type_cell(self, slug: str) -> SafeString:
         if slug not in self.type_cells:
@@ -215,7 +226,7 @@ class RowMaker:
         return self.type_cells[slug]
 
     def row(self, handler: Handler) -> Row:
-        return self._row(handler.state, self._values(handler))
+        return self._row(handler.state, handler.type in HANDLER_TYPES, self._values(handler))
 
     def _values(self, handler: Handler) -> dict[str, SafeString]:
         name = _escaped(handler.name)
@@ -228,13 +239,14 @@ class RowMaker:
             "url": SafeString(self.detail_url.format(handler.id)),
             "toggle_url": SafeString(self.toggle_url.format(handler.id)),
             "edit_url": SafeString(self.edit_url.format(handler.id)),
-            "last_used": self.clock.time(handler.last_used),
+            "last_activity": self.clock.time(handler.last_activity),
             "created": self.clock.time(handler.created),
         }
 
-    def _row(self, state: State, values: dict[str, SafeString]) -> Row:
+    def _row(self, state: State, changeable: bool, values: dict[str, SafeString]) -> Row:
         return Row(
             state=state,
+            changeable=changeable,
             on=state != State.OFF,
             state_class=state.name.lower(),
             state_label=self.state_labels[state],
@@ -243,11 +255,12 @@ class RowMaker:
 
     def html(self, handler: Handler) -> SafeString:
         """The row partial's markup for a handler."""
-        shape = self.shapes.get(handler.state)
+        kind = (handler.state, handler.type in HANDLER_TYPES)
+        shape = self.shapes.get(kind)
         if shape is None:
-            slots = self._row(handler.state, {name: _slot(name) for name in ROW_VALUES})
+            slots = self._row(*kind, {name: _slot(name) for name in ROW_VALUES})
             context = {"row": slots, **self.context}
-            shape = self.shapes[handler.state] = render_to_string("includes/handler_parts.html#row", context)
+            shape = self.shapes[kind] = render_to_string("includes/handler_parts.html#row", context)
         values = self._values(handler)
         return SafeString(_SLOT.sub(lambda match: values[match.group(1)], shape))
 
@@ -261,7 +274,7 @@ ROW_VALUES = (
     "url",
     "toggle_url",
     "edit_url",
-    "last_used",
+    "last_activity",
     "created",
 )
 
@@ -273,6 +286,18 @@ def table_rows(handlers: list[Handler], *, can_change: bool, edit_links: bool = 
 
 def handler_row(handler: Handler) -> Row:
     return RowMaker().row(handler)
+
+
+def activity_cause(entry: "AuditEntry") -> str:
+    """What made a handler's last activity, in words: "edited by Alice in this panel"."""
+    member = entry.actor_name or gettext("someone")
+    phrases = {
+        "create": gettext("created by %(member)s in this panel"),
+        "edit": gettext("edited by %(member)s in this panel"),
+        "enable": gettext("switched on by %(member)s in this panel"),
+        "disable": gettext("switched off by %(member)s in this panel"),
+    }
+    return phrases.get(entry.action, gettext("changed by %(member)s in this panel")) % {"member": member}
 
 
 def describe_change(change: dict[str, object]) -> str:

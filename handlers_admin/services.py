@@ -14,6 +14,7 @@ from handlers_admin import audit, mirror
 from handlers_admin.audit import Action
 from handlers_admin.client import ApiError, Handler, HandlerPage, NotFound, State, WriteAnswer, client
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
+from handlers_admin.presenters import activity_cause as activity_cause_words
 from handlers_admin.presenters import field_label, mask
 from handlers_admin.table import ListQuery
 
@@ -64,10 +65,40 @@ def get_handler(handler_id: int) -> Handler:
     return handler
 
 
+def activity_cause(handler: Handler) -> str:
+    """Words for what made the handler's last activity, when it was a change made through this panel."""
+    entry = audit.panel_change_at(handler.id, handler.last_activity)
+    return activity_cause_words(entry) if entry else ""
+
+
+class CannotChange(ApiError):
+    """A change the panel refuses before any call, because the product's API would refuse it."""
+
+
+def change_refusal(handler_type: str) -> str:
+    """Why the panel cannot change a handler of this type, or "" when it can."""
+    if handler_type in HANDLER_TYPES:
+        return ""
+    return _(
+        "This panel cannot change channels of type “%(type)s”: the product's API does not allow it. "
+        "Change it in the product itself. You can still delete it here."
+    ) % {"type": handler_type}
+
+
 def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Handler | None:
-    """Switches a handler on or off with one call. The audit trail takes its name, type and previous state
-    from the mirror or the server's answer, never from the browser. Returns the handler as now known."""
+    """Switches a handler on or off with one call (two when the mirror does not know it yet). The audit
+    trail takes its name, type and previous state from the mirror or the server's answer, never from the
+    browser. Returns the handler as now known."""
     known = mirror.get(handler_id)
+    if known is None:
+        get_handler(handler_id)
+        known = mirror.get(handler_id)
+    if known and (refusal := change_refusal(known.type)):
+        raise CannotChange(refusal)
+    body: dict[str, str | bool] = {"is_enabled": enabled}
+    if known and known.type == "email":
+        # Real servers take an update without the address as a new address: unconfirmed, and emailed again.
+        body["email"] = known.shown_settings.get("email", "")
     after = State(int(enabled))
     before = State(known.state).name.lower() if known else None
     with audit.recorded(
@@ -78,7 +109,7 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Handler | None:
         handler_type=known.type if known else "",
         changes=[audit.change("is_enabled", before, after.name.lower())],
     ) as entry:
-        answer = client().update(handler_id, {"is_enabled": enabled})
+        answer = client().update(handler_id, body)
         if answer.handler:
             entry.handler_name, entry.handler_type = answer.handler.name[:512], answer.handler.type[:40]
     if answer.handler:
@@ -152,7 +183,7 @@ def create(actor: Actor, fields: dict[str, str]) -> WriteAnswer:
             settings=settings,
             state=State.ON,
             created=timezone.now(),
-            last_used=None,
+            last_activity=None,
         )
     )
     return saved
@@ -169,6 +200,9 @@ def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
     }
     if type_changed or any(value != current.settings.get(name, "") for name, value in wanted_settings.items()):
         body |= wanted_settings
+    if body and wanted["type"] == "email":
+        # Real servers take an update without the address as a new address: unconfirmed, and emailed again.
+        body["email"] = wanted_settings["email"]
     return body
 
 

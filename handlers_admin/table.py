@@ -139,6 +139,8 @@ class Column:
     order_by: str = ""
     # Columns that phones hide.
     optional: bool = False
+    # A short explanation, shown on hover.
+    help: "StrPromise | str" = ""
 
 
 COLUMNS = (
@@ -146,7 +148,11 @@ COLUMNS = (
     Column(title=_("Name"), order_by="name"),
     Column(title=_("Type"), order_by="type"),
     Column(title=_("Status"), order_by="is_enabled"),
-    Column(title=_("Last used"), order_by="last_datetime"),
+    Column(
+        title=_("Last activity"),
+        order_by="last_datetime",
+        help=_("The last time the product recorded activity on this channel: on most servers, its last change."),
+    ),
     Column(title=_("Created"), order_by="datetime", optional=True),
 )
 NEWEST_FIRST = frozenset({"datetime", "last_datetime"})
@@ -156,6 +162,7 @@ NEWEST_FIRST = frozenset({"datetime", "last_datetime"})
 class HeaderCell:
     title: "StrPromise"
     optional: bool
+    help: "StrPromise | str" = ""
     url: str = ""
     aria_sort: str = ""
     ascending: bool = False
@@ -166,7 +173,7 @@ def header_cells(query: ListQuery, *, sortable: bool) -> list[HeaderCell]:
     cells = []
     for column in COLUMNS:
         if not (column.order_by and sortable):
-            cells.append(HeaderCell(title=column.title, optional=column.optional))
+            cells.append(HeaderCell(title=column.title, optional=column.optional, help=column.help))
             continue
         if query.order_by == column.order_by:
             ascending = query.order_type == "ASC"
@@ -177,7 +184,14 @@ def header_cells(query: ListQuery, *, sortable: bool) -> list[HeaderCell]:
             direction = "DESC" if column.order_by in NEWEST_FIRST else "ASC"
         url = querystring(query, order_by=column.order_by, order_type=direction, page="")
         cells.append(
-            HeaderCell(title=column.title, optional=column.optional, url=url, aria_sort=aria_sort, ascending=ascending)
+            HeaderCell(
+                title=column.title,
+                optional=column.optional,
+                help=column.help,
+                url=url,
+                aria_sort=aria_sort,
+                ascending=ascending,
+            )
         )
     return cells
 

@@ -91,12 +91,37 @@ def with_handler(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
+def with_changeable_handler(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like with_handler, for a view that changes the handler: a type this panel cannot change is refused
+    in plain words, before any call when the mirror already knows the type."""
+
+    def refused(request: HttpRequest, handler_type: str) -> HttpResponse | None:
+        if refusal := services.change_refusal(handler_type):
+            return render(request, "handlers_admin/api_error.html", {"error": refusal}, status=409)
+        return None
+
+    @wraps(view)
+    def checked(request: HttpRequest, handler: Handler) -> HttpResponse:
+        return refused(request, handler.type) or view(request, handler)
+
+    fetching = with_handler(checked)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, handler_id: int) -> HttpResponse:
+        known = services.known_handler(handler_id)
+        return (known and refused(request, known.type)) or fetching(request, handler_id)
+
+    return wrapper
+
+
 @with_handler
 def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
     context = {
         "handler": handler,
         "row": handler_row(handler),
         "history": AuditEntry.objects.filter(handler_id=handler.id)[:20],
+        "activity_cause": services.activity_cause(handler),
+        "change_refusal": services.change_refusal(handler.type),
         "settings": setting_rows(handler),
     }
     return render(request, "handlers_admin/handler_detail.html", context)
@@ -117,7 +142,7 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
         error, handler = e.message, services.known_handler(handler_id)
     if request.htmx:
         shown = handler or Handler(
-            id=handler_id, type="", name="", settings={}, state=State.OFF, created=None, last_used=None
+            id=handler_id, type="", name="", settings={}, state=State.OFF, created=None, last_activity=None
         )
         context = {"row": handler_row(shown), "toggle_error": error, "can_change": True}
         return render(request, "includes/handler_parts.html#switch", context)
@@ -231,7 +256,7 @@ def handler_type_fields(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(CHANGE, raise_exception=True)
-@with_handler
+@with_changeable_handler
 def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
     initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
     initial |= public_settings(original)
@@ -241,7 +266,7 @@ def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
 
 @hide_secrets
 @permission_required(CHANGE, raise_exception=True)
-@with_handler
+@with_changeable_handler
 def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     if request.method != "POST":
         initial = {"name": current.name, "type": current.type} | public_settings(current)

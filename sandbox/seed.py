@@ -72,7 +72,7 @@ def seed_rows(variant: str = "full", moment: datetime | None = None, size: int =
         name = f"{rng.choice(NAMES)} {index + 1}" if rng.random() < 0.7 else rng.choice(NAMES)
         created = moment - timedelta(days=rng.uniform(60, 800), seconds=rng.randint(0, 86_400))
         never_used = rng.random() < 0.2
-        last_used = (
+        last_activity = (
             None if never_used else moment - timedelta(seconds=rng.uniform(0, (moment - created).total_seconds()))
         )
         # About one email address in four is still waiting to be confirmed.
@@ -83,8 +83,24 @@ def seed_rows(variant: str = "full", moment: datetime | None = None, size: int =
                 "name": name,
                 "settings": {f.name: _value(rng, f, name) for f in HANDLER_TYPES[slug].fields},
                 "is_enabled": state,
-                "last_datetime": last_used.strftime(TIME_FORMAT) if last_used else None,
+                "last_datetime": last_activity.strftime(TIME_FORMAT) if last_activity else None,
                 "datetime": created.strftime(TIME_FORMAT),
             }
         )
     return rows
+
+
+# Types that servers of other products of the family list, and refuse to create or change through this API.
+FOREIGN_ROWS = [
+    {"type": "whatsapp", "name": "WhatsApp support line", "settings": {"whatsapp": "+14155550199"}},
+    {"type": "twilio_call", "name": "Night call", "settings": {"twilio_call": "+14155550142"}},
+    {"type": "push_subscriber_id", "name": "Browser push", "settings": {"push_subscriber_id": "sub-84613"}},
+]
+
+
+def foreign_rows(moment: datetime | None = None) -> list[dict[str, Any]]:
+    moment = moment or datetime.now(UTC)
+    return [
+        row | {"is_enabled": 1, "last_datetime": None, "datetime": (moment - timedelta(days=40)).strftime(TIME_FORMAT)}
+        for row in FOREIGN_ROWS
+    ]

@@ -5,7 +5,7 @@ import math
 import re
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
@@ -61,13 +61,40 @@ class RateLimitedError(Exception):
         self.headers = headers
 
 
+NAME_LIMIT = 128
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quirks:
+    """What real servers do that the published documents do not say (shared/API.md); each can be switched off."""
+
+    # Every update stamps last_datetime, so "last activity" is really the last change.
+    stamp_updates: bool = True
+    # A new email handler is pending until confirmed; an update that does not carry the stored address
+    # puts it back to pending and sends a new confirmation email.
+    email_confirmation: bool = True
+    # Names are cut to 128 characters, silently.
+    cut_names: bool = True
+    # Create answers 201 with the full object; update answers 200 with the full object, its id a string.
+    full_answers: bool = True
+
+    @classmethod
+    def documented(cls) -> "Quirks":
+        return cls(stamp_updates=False, email_confirmation=False, cut_names=False, full_answers=False)
+
+
 class SandboxApi:
-    def __init__(self, store: Store, api_key: str, *, variant: str = "full", rate_limit: int = 60) -> None:
+    def __init__(
+        self, store: Store, api_key: str, *, variant: str = "full", rate_limit: int = 60, quirks: Quirks = Quirks()
+    ) -> None:
         self.store = store
         self.api_key = api_key
         self.variant = variant
+        self.quirks = quirks
         self.limiter = RateLimiter(rate_limit)
         self.types = {slug: t for slug, t in HANDLER_TYPES.items() if variant in t.variants}
+        # Confirmation emails "sent", by handler id, for tests to read.
+        self.confirmations_sent: Counter[int] = Counter()
 
     def respond(self, request: "Request") -> Response:
         limit_headers: dict[str, str] = {}
@@ -159,27 +186,37 @@ class SandboxApi:
         handler_type = self.types.get(form["type"])
         if handler_type is None:
             raise HttpError(401, PLAN_LIMIT)
+        confirm = self.quirks.email_confirmation and handler_type.slug == "email"
         handler_id = self.store.create(
             {
                 "type": handler_type.slug,
-                "name": form["name"][:VALUE_MAX_LENGTH],
+                "name": self.cut_name(form["name"]),
                 "settings": self.settings_from(handler_type.slug, form),
                 # A new email address must be confirmed before it is used.
-                "is_enabled": 2 if handler_type.slug == "email" else 1,
+                "is_enabled": 2 if confirm else 1,
                 "last_datetime": None,
                 "datetime": now(),
             }
         )
+        if confirm:
+            self.confirmations_sent[handler_id] += 1
+        if self.quirks.full_answers:
+            stored = self.store.get(handler_id)
+            assert stored is not None
+            return {"data": self.serialize(stored) | {"user_id": 1}}
         return {"data": {"id": handler_id}}
+
+    def cut_name(self, name: str) -> str:
+        return name[:NAME_LIMIT] if self.quirks.cut_names else name[:VALUE_MAX_LENGTH]
 
     def update(self, handler: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if "name" in form:
             if not form["name"].strip():
                 raise HttpError(401, REQUIRED)
-            changes["name"] = form["name"][:VALUE_MAX_LENGTH]
+            changes["name"] = self.cut_name(form["name"])
         slug = form.get("type", handler["type"])
-        if slug not in self.types:
+        if slug not in self.types or handler["type"] not in self.types:
             raise HttpError(401, PLAN_LIMIT)
         # As real servers do: sending any of a type's fields rewrites them all, a missing one as "".
         fields = [f.name for f in self.types[slug].fields]
@@ -190,8 +227,21 @@ class SandboxApi:
                 changes["is_enabled"] = 1 if int(form["is_enabled"]) else 0
             except ValueError:
                 changes["is_enabled"] = 0
+        if self.quirks.email_confirmation and slug == "email":
+            # The server compares the posted address with the stored one; one not posted counts as changed.
+            if form.get("email") != handler["settings"].get("email") or handler["type"] != "email":
+                changes["is_enabled"] = 2
+                self.confirmations_sent[handler["id"]] += 1
+            elif handler["is_enabled"] == 2 and changes.get("is_enabled") == 1:
+                changes["is_enabled"] = 2  # switching on does not confirm an address
+        if self.quirks.stamp_updates:
+            changes["last_datetime"] = now()
         if changes:
             self.store.update(handler["id"], changes)
+        if self.quirks.full_answers:
+            stored = self.store.get(handler["id"])
+            assert stored is not None
+            return {"data": self.serialize(stored) | {"id": str(handler["id"]), "user_id": 1}}
         return {"data": {"id": handler["id"]}}
 
     def settings_from(self, slug: str, form: dict[str, str]) -> dict[str, str]:

@@ -73,17 +73,24 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture
 def sandbox(tmp_path, settings):
     """A sandbox API over real HTTP on a free port, seeded afresh, with the panel pointed at it."""
-    from sandbox.seed import seed_rows
-    from sandbox.server import SandboxApi, serve
+    from sandbox.seed import foreign_rows, seed_rows
+    from sandbox.server import Quirks, SandboxApi, serve
     from sandbox.store import Store
 
     servers = []
 
-    def start(variant: str = "full", rate_limit: int = 0, seed: bool = True):
+    def start(
+        variant: str = "full",
+        rate_limit: int = 0,
+        seed: bool = True,
+        quirks: Quirks | None = None,
+        foreign_types: bool = False,
+    ):
         store = Store(tmp_path / f"sandbox-{len(servers)}.sqlite3")
         if seed:
-            store.replace_all(seed_rows(variant))
-        server = serve(SandboxApi(store, settings.API_KEY, variant=variant, rate_limit=rate_limit), port=0)
+            store.replace_all(seed_rows(variant) + (foreign_rows() if foreign_types else []))
+        app = SandboxApi(store, settings.API_KEY, variant=variant, rate_limit=rate_limit, quirks=quirks or Quirks())
+        server = serve(app, port=0)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         settings.API_BASE_URL = server.url

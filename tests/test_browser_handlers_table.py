@@ -44,9 +44,9 @@ def test_page_search_filter_and_sort_without_reloads(member_page, live_server, s
     )
 
     page.get_by_label("Type").select_option("")
-    page.get_by_role("link", name="Last used").click()
+    page.get_by_role("link", name="Last activity").click()
     expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
-    expect(page.locator("th[aria-sort=descending]")).to_contain_text("Last used")
+    expect(page.locator("th[aria-sort=descending]")).to_contain_text("Last activity")
     times = rows(page).locator("td:nth-child(5) time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
     assert len(times) > 5 and times == sorted(times, reverse=True)
 
@@ -104,12 +104,12 @@ def test_the_basic_variant_searches_filters_sorts_and_pages(member_page, live_se
     everything, _total = server.app.store.search(Filters(), page=1, per_page=1000)
     pending = [row for row in everything if row["type"] == "email" and row["is_enabled"] == 2]
     expect(rows(page)).to_have_count(min(len(pending), 25))
-    assert set(rows(page).locator("td:nth-child(4)").all_inner_texts()) == {"Pending verification"}
+    assert set(rows(page).locator("td:nth-child(4)").all_inner_texts()) == {"Waiting for confirmation"}
 
     page.get_by_label("Type").select_option("")
     page.get_by_label("Status").select_option("")
     expect(page.get_by_text("1–25 of 150")).to_be_visible()
-    page.get_by_role("link", name="Last used").click()
+    page.get_by_role("link", name="Last activity").click()
     expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
     times = rows(page).locator("td:nth-child(5) time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
     assert len(times) > 5 and times == sorted(times, reverse=True)

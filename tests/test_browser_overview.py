@@ -12,7 +12,7 @@ def test_a_chart_bar_opens_the_table_with_its_filter_shown(member_page, live_ser
     sandbox(variant="basic")
     page = member_page(Role.VIEWER)
     page.goto(f"{live_server.url}/overview/")
-    chart = page.get_by_role("figure", name="When handlers were last used")
+    chart = page.get_by_role("figure", name="Last activity")
     expect(chart).to_be_visible()
     bars = page.locator("svg.chart rect.bar")
     expect(bars).to_have_count(7)

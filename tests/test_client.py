@@ -98,7 +98,7 @@ def test_server_variations_are_tolerated(api: responses.RequestsMock) -> None:
     handler = client().get(7)
     assert handler.id == 7
     assert handler.settings == {"telegram": "123:abc", "telegram_chat_id": "-100"}
-    assert handler.last_used == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert handler.last_activity == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_an_empty_settings_array_is_an_empty_object(api: responses.RequestsMock) -> None:

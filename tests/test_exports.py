@@ -26,10 +26,10 @@ def test_exports_hold_every_handler_once_and_no_secret(
     if file_format == "csv":
         rows = list(csv.DictReader(io.StringIO(body)))
         assert rows[0]["name"] == "'=cmd1"  # a formula is kept as text
-        assert rows[0]["slack"] == "••••1xyz" and rows[1]["last_used_utc"] == ""
+        assert rows[0]["slack"] == "••••1xyz" and rows[1]["last_activity_utc"] == ""
     else:
         rows = json.loads(body)["handlers"]
-        assert rows[0]["settings"] == {"slack": "••••1xyz"} and rows[1]["last_used_utc"] == ""
+        assert rows[0]["settings"] == {"slack": "••••1xyz"} and rows[1]["last_activity_utc"] == ""
     assert sorted(int(r["id"]) for r in rows) == list(range(1, 1201))
 
 

@@ -42,7 +42,7 @@ def test_sort_headers_show_the_direction_and_flip_it(api: responses.RequestsMock
 def test_viewers_see_the_status_without_a_switch(api: responses.RequestsMock, viewer_client: Client) -> None:
     api.get(LIST_URL, json=page_json([handler_json(is_enabled=2)]))
     text = viewer_client.get("/handlers/").text
-    assert 'role="switch"' not in text and "Pending verification" in text
+    assert 'role="switch"' not in text and "Waiting for confirmation" in text
 
 
 def test_editors_see_a_named_switch(api: responses.RequestsMock, editor_client: Client) -> None:

@@ -20,11 +20,12 @@ def test_a_toggle_makes_exactly_one_api_call(
 
 
 def test_a_toggle_takes_the_state_from_the_answer_when_there_is_one(
-    api: responses.RequestsMock, editor_client: Client
+    api: responses.RequestsMock, editor_client: Client, mirrored
 ) -> None:
+    mirrored(handler_json(id=7, is_enabled=0))
     api.post(one_url(7), json={"data": handler_json(id=7, is_enabled=2)})
     response = editor_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX)
-    assert "Pending verification" in response.text
+    assert "Waiting for confirmation" in response.text
 
 
 def test_a_failed_toggle_shows_the_true_state_and_the_error(
@@ -43,8 +44,9 @@ def test_viewers_cannot_toggle(api: responses.RequestsMock, viewer_client: Clien
 
 
 def test_a_toggle_without_javascript_redirects_with_a_message(
-    api: responses.RequestsMock, editor_client: Client
+    api: responses.RequestsMock, editor_client: Client, mirrored
 ) -> None:
+    mirrored(handler_json(id=7, name="Ops", type="slack", settings={"slack": "https://hooks.slack.com/x"}))
     api.post(one_url(7), json={"data": {"id": 7}})
     response = editor_client.post(
         "/handlers/7/toggle/", {"name": "Ops", "type": "slack", "was": "1", "next": "/handlers/7/"}, follow=False
@@ -58,3 +60,11 @@ def test_toggles_need_the_csrf_token(editor) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     assert client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX).status_code == 403
+
+
+def test_a_handler_the_mirror_does_not_know_is_read_first(api: responses.RequestsMock, editor_client: Client) -> None:
+    api.get(one_url(7), json={"data": handler_json(id=7, name="New upstream", type="slack", settings={"slack": "x"})})
+    api.post(one_url(7), json={"data": {"id": 7}})
+    response = editor_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX)
+    assert [call.request.method for call in api.calls] == ["GET", "POST"]
+    assert 'aria-label="Enabled: New upstream"' in response.text

@@ -29,6 +29,6 @@ def test_the_panels_strings_are_extracted_for_translators(tmp_path: Path) -> Non
         'msgid "Enabled: %(name)s"',  # Python
         'msgid_plural "%(count)d days ago"',  # a plural
         'msgid "This is not a %(service)s webhook address. It should look like %(example)s"',  # the registry
-        'msgid "Stale: on, but unused for over a day or never used"',  # a blocktranslate with a plural
+        'msgid "Stale: on, but no activity for over a day, or never active"',  # a blocktranslate with a plural
     ):
         assert text in catalogue

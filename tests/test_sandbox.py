@@ -9,6 +9,7 @@ from django.conf import settings
 from handlers_admin.client import RateLimited, Refused, State, client
 from handlers_admin.handler_types import HANDLER_TYPES
 from sandbox.seed import SIZE
+from sandbox.server import Quirks
 from sandbox.store import Filters, Store
 
 DOCUMENTED_KEYS = {"id", "type", "name", "settings", "is_enabled", "last_datetime", "datetime"}
@@ -52,9 +53,9 @@ def test_the_seed_is_realistic(sandbox) -> None:
     handlers = list(client().list_all())
     assert len(handlers) == SIZE
     assert {h.type for h in handlers} == set(HANDLER_TYPES)
-    never = sum(h.last_used is None for h in handlers)
+    never = sum(h.last_activity is None for h in handlers)
     assert 0.1 * SIZE < never < 0.3 * SIZE
-    used = [h.last_used for h in handlers if h.last_used]
+    used = [h.last_activity for h in handlers if h.last_activity]
     assert max(used) - min(used) > timedelta(days=365)
     assert {State.ON, State.OFF, State.PENDING} == {h.state for h in handlers}
     assert any(not h.name.isascii() for h in handlers)
@@ -63,14 +64,14 @@ def test_the_seed_is_realistic(sandbox) -> None:
 
 
 def test_create_answers_201_with_the_id_as_documented(sandbox) -> None:
-    server = sandbox()
+    server = sandbox(quirks=Quirks.documented())
     response = call(server, "POST", **form(name="Example", type="email", email="hey@example.com"))
     assert response.status_code == 201
     new_id = response.json()["data"]["id"]
     assert response.json() == {"data": {"id": new_id}}
     created = call(server, "GET", f"/{new_id}").json()["data"]
     assert created["name"] == "Example" and created["settings"] == {"email": "hey@example.com"}
-    assert created["is_enabled"] == 2 and created["last_datetime"] is None
+    assert created["is_enabled"] == 1 and created["last_datetime"] is None
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_real_servers_validate_nothing_so_neither_does_the_sandbox(sandbox) -> N
 
 
 def test_update_is_partial_and_reads_is_enabled_as_an_integer(sandbox) -> None:
-    server = sandbox()
+    server = sandbox(quirks=Quirks.documented())
     before = call(server, "GET", "/1").json()["data"]
     assert call(server, "POST", "/1", **form(name="Example new name", is_enabled="1")).json() == {"data": {"id": 1}}
     after = call(server, "GET", "/1").json()["data"]
@@ -141,8 +142,8 @@ def test_the_full_variant_filters_orders_and_pages(sandbox) -> None:
     by_name = [h.name for h in api.list({"order_by": "name", "order_type": "ASC", "results_per_page": "1000"}).items]
     assert by_name == sorted(by_name)
     recent = api.list({"order_by": "last_datetime", "order_type": "DESC", "results_per_page": "1000"}).items
-    used = [h.last_used for h in recent if h.last_used]
-    assert used == sorted(used, reverse=True) and recent[-1].last_used is None
+    used = [h.last_activity for h in recent if h.last_activity]
+    assert used == sorted(used, reverse=True) and recent[-1].last_activity is None
     since = datetime.now(UTC) - timedelta(days=30)
     last_month = api.list(
         {
@@ -151,7 +152,7 @@ def test_the_full_variant_filters_orders_and_pages(sandbox) -> None:
             "results_per_page": "1000",
         }
     ).items
-    assert last_month and all(h.last_used and h.last_used >= since - timedelta(seconds=1) for h in last_month)
+    assert last_month and all(h.last_activity and h.last_activity >= since - timedelta(seconds=1) for h in last_month)
     second = api.list({"page": "2", "results_per_page": "10"})
     assert (second.page, second.first_index, second.last_index, second.total_pages) == (2, 11, 20, 15)
 
@@ -210,3 +211,47 @@ def test_the_data_persists_between_runs_and_reset_restores_the_seed(tmp_path) ->
     reset = open_store(path, "full", reset=True)
     assert reset.get(1) is not None and reset.get(2)["name"] != "Renamed"
     assert reset.search(Filters(), 1, 1000)[1] == SIZE
+
+
+def test_like_real_servers_create_and_update_answer_the_full_object(sandbox) -> None:
+    server = sandbox()
+    created = call(server, "POST", **form(name="Example", type="slack", slack="https://hooks.slack.com/x"))
+    assert created.status_code == 201
+    data = created.json()["data"]
+    assert data["type"] == "slack" and data["last_datetime"] is None and isinstance(data["id"], int)
+    updated = call(server, "POST", f"/{data['id']}", **form(name="Renamed")).json()["data"]
+    assert updated["id"] == str(data["id"]) and updated["name"] == "Renamed"
+
+
+def test_like_real_servers_every_update_stamps_the_last_activity(sandbox) -> None:
+    server = sandbox()
+    created = call(server, "POST", **form(name="Quiet", type="slack", slack="https://hooks.slack.com/x")).json()
+    call(server, "POST", f"/{created['data']['id']}", **form(is_enabled="0"))
+    assert call(server, "GET", f"/{created['data']['id']}").json()["data"]["last_datetime"] is not None
+
+
+def test_like_real_servers_an_email_update_without_the_address_asks_for_confirmation_again(sandbox) -> None:
+    server = sandbox()
+    app = server.app
+    new_id = call(server, "POST", **form(name="Ops", type="email", email="ops@example.com")).json()["data"]["id"]
+    assert app.confirmations_sent[new_id] == 1
+    app.store.update(new_id, {"is_enabled": 1})  # the address was confirmed
+    call(server, "POST", f"/{new_id}", **form(name="Ops team", email="ops@example.com"))
+    assert call(server, "GET", f"/{new_id}").json()["data"]["is_enabled"] == 1 and app.confirmations_sent[new_id] == 1
+    call(server, "POST", f"/{new_id}", **form(name="Ops crew"))
+    assert call(server, "GET", f"/{new_id}").json()["data"]["is_enabled"] == 2 and app.confirmations_sent[new_id] == 2
+
+
+def test_like_real_servers_names_are_cut_at_128(sandbox) -> None:
+    server = sandbox()
+    new_id = call(server, "POST", **form(name="n" * 200, type="internal_notification")).json()["data"]["id"]
+    assert len(call(server, "GET", f"/{new_id}").json()["data"]["name"]) == 128
+
+
+def test_foreign_types_are_listed_and_cannot_be_changed(sandbox) -> None:
+    server = sandbox(foreign_types=True)
+    listed = call(server, "GET", "/", params={"results_per_page": "1000"}).json()["data"]
+    whatsapp = next(item for item in listed if item["type"] == "whatsapp")
+    refused = call(server, "POST", f"/{whatsapp['id']}", **form(name="x"))
+    assert refused.status_code == 401 and "limits of your current plan" in refused.json()["errors"][0]["title"]
+    assert call(server, "DELETE", f"/{whatsapp['id']}").status_code == 200

@@ -23,4 +23,5 @@ def moment(value: datetime | None) -> presenters.Moment | None:
 
 
 register.filter("type_label", presenters.type_label)
+register.filter("icon_name", presenters.icon_name)
 register.filter("describe_change", presenters.describe_change)

@@ -29,3 +29,21 @@ function tell(text) {
 }
 document.addEventListener("htmx:responseError", () => tell(document.body.dataset.failed));
 document.addEventListener("htmx:sendError", () => tell(document.body.dataset.offline));
+
+// Near a field's limit, a counter says how much room is left, so that nothing is cut or refused by surprise.
+const COUNTER_FROM = 20;
+document.addEventListener("input", (event) => {
+  const field = event.target;
+  if (!(field instanceof HTMLInputElement) || field.maxLength <= 0 || !field.id) return;
+  let counter = document.getElementById(field.id + "_counter");
+  if (!counter) {
+    counter = document.createElement("div");
+    counter.id = field.id + "_counter";
+    counter.className = "help counter";
+    counter.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", counter);
+  }
+  const left = field.maxLength - field.value.length;
+  counter.hidden = left > COUNTER_FROM;
+  counter.textContent = document.body.dataset.charactersLeft.replace("%(count)s", String(left));
+});
