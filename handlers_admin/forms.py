@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.client import Handler, State
 from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, NAME_MAX_LENGTH, HandlerType, TypeField, types_for
-from handlers_admin.models import AuditEntry
+from handlers_admin.models import AuditEntry, MirroredHandler
 from handlers_admin.presenters import mask
 from handlers_admin.table import ACTIVITY_CHOICES, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
 
@@ -18,6 +18,11 @@ STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for s
 
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
 SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")
+
+
+def mirrored_foreign_types() -> list[str]:
+    rows = MirroredHandler.objects.exclude(type__in=list(HANDLER_TYPES))
+    return sorted(set(rows.values_list("type", flat=True)))
 
 
 class Select(forms.Select):
@@ -87,9 +92,10 @@ class HandlerFilterForm(forms.Form):
             data = data.copy()
             data["results_per_page"] = "25"  # corrected, and shown as what is in use
         super().__init__(data)
-        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type"))] + [
-            (t.slug, t.label) for t in types_for(variant)
-        ]
+        known = [(t.slug, t.label) for t in types_for(variant)]
+        # Types of the product's that this panel does not know can be listed too, by their own names.
+        others = [(slug, slug) for slug in mirrored_foreign_types()]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type")), *known, *others]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -93,10 +93,12 @@ class SandboxApi:
         self.quirks = quirks
         self.limiter = RateLimiter(rate_limit)
         self.types = {slug: t for slug, t in HANDLER_TYPES.items() if variant in t.variants}
-        # Confirmation emails "sent", by handler id, for tests to read.
+        # Confirmation emails "sent", by handler id, and every request as "METHOD path", for tests to read.
         self.confirmations_sent: Counter[int] = Counter()
+        self.requests: list[str] = []
 
     def respond(self, request: "Request") -> Response:
+        self.requests.append(f"{request.method} {request.path}")
         limit_headers: dict[str, str] = {}
         try:
             key = self.authenticate(request.headers.get("Authorization", ""))

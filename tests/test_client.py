@@ -349,3 +349,32 @@ def test_no_read_is_kept_so_no_secret_rests_in_the_cache(api: responses.Requests
     client().get(7)
     client().get(7)
     assert len(api.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "state", "settings"),
+    [
+        # 2025 servers: is_enabled a boolean, settings a JSON string, the id only.
+        ({"is_enabled": True, "settings": '{"email": "a@example.com"}'}, State.ON, {"email": "a@example.com"}),
+        # 2026 servers: is_enabled an integer (2 pending), the full object with user_id and a string id.
+        (
+            {"id": "7", "user_id": 3, "is_enabled": 2, "settings": {"email": "a@example.com", "email_is_confirmed": 0}},
+            State.PENDING,
+            {"email": "a@example.com", "email_is_confirmed": "0"},
+        ),
+        ({"is_enabled": 0, "settings": []}, State.OFF, {}),
+    ],
+)
+def test_every_answer_shape_of_an_update_is_read(
+    api: responses.RequestsMock, answer: dict, state: State, settings: dict
+) -> None:
+    api.post(one_url(7), json={"data": handler_json(id=7) | answer})
+    saved = client().update(7, {"name": "x"})
+    assert saved.id == 7 and saved.handler is not None
+    assert saved.handler.state == state and saved.handler.settings == settings
+
+
+def test_a_create_answering_only_the_id_is_read(api: responses.RequestsMock) -> None:
+    api.post(CREATE_URL, json={"data": {"id": 44}}, status=201)
+    saved = client().create({"name": "Work email", "type": "email", "email": "hey@example.com"})
+    assert saved.id == 44 and saved.handler is None
