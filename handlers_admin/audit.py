@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
-from handlers_admin.client import ApiError
-from handlers_admin.handler_types import SECRET_FIELDS
-from handlers_admin.models import AuditEntry
+from handlers_admin.client import ApiError, NotSent, OutcomeUnknown
+from handlers_admin.handler_types import NAME_MAX_LENGTH, SECRET_FIELDS
+from handlers_admin.models import AuditEntry, MirroredHandler
 
 Action = AuditEntry.Action
 
@@ -44,11 +44,26 @@ def recorded(
     )
     try:
         yield entry
+    except OutcomeUnknown as e:
+        entry.outcome, entry.message = AuditEntry.Outcome.UNKNOWN, e.message
+        entry.save()
+        raise
+    except NotSent as e:
+        entry.outcome, entry.message = AuditEntry.Outcome.NOT_DONE, e.message
+        entry.save()
+        raise
     except ApiError as e:
         entry.outcome, entry.message = AuditEntry.Outcome.REFUSED, e.message
         entry.save()
         raise
     entry.save()
+
+
+def settle(entry: AuditEntry, *, done: bool, handler_id: int | None = None) -> None:
+    """Records what a check found of an action whose answer never came."""
+    entry.outcome = AuditEntry.Outcome.DONE if done else AuditEntry.Outcome.NOT_DONE
+    entry.handler_id = handler_id or entry.handler_id
+    entry.save(update_fields=["outcome", "handler_id"])
 
 
 def signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
@@ -88,3 +103,50 @@ def panel_change_at(handler_id: int, moment: datetime | None) -> AuditEntry | No
         .order_by("-created")
         .first()
     )
+
+
+# How far a server's clock and the panel's may disagree when a create is looked for by its time.
+CLOCK_MARGIN = timedelta(minutes=2)
+
+
+def created_by(entry: AuditEntry) -> "MirroredHandler | None":
+    """The handler a create whose answer never came made, if the mirror shows one: same name and type,
+    created since the request was sent."""
+    return (
+        MirroredHandler.objects.filter(
+            name=entry.handler_name[:NAME_MAX_LENGTH],
+            type=entry.handler_type,
+            created__gte=entry.created - CLOCK_MARGIN,
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def _done_by_the_mirror(entry: AuditEntry) -> tuple[bool | None, int | None]:
+    """Whether the mirror shows the action done, not done, or cannot tell (None); and the handler's id."""
+    if entry.action == Action.CREATE:
+        found = created_by(entry)
+        return found is not None, found.id if found else None
+    if entry.handler_id is None:
+        return None, None
+    row = MirroredHandler.objects.filter(id=entry.handler_id).first()
+    if entry.action == Action.DELETE:
+        return row is None, None
+    if row is None:
+        return None, None
+    if entry.action in (Action.ENABLE, Action.DISABLE):
+        return (row.state != 0) == (entry.action == Action.ENABLE), None
+    values = {"name": row.name, "type": row.type} | row.shown_settings
+    visible = [change for change in entry.changes if not change.get("secret")]
+    if not visible:
+        return None, None
+    return all(values.get(change["field"], "") == change.get("after") for change in visible), None
+
+
+def settle_from_mirror() -> None:
+    """Settles the actions whose answer never came, where the freshly refreshed mirror tells."""
+    for entry in AuditEntry.objects.filter(outcome=AuditEntry.Outcome.UNKNOWN):
+        done, handler_id = _done_by_the_mirror(entry)
+        if done is not None:
+            settle(entry, done=done, handler_id=handler_id)

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry
 
 from handlers_admin import budget
@@ -83,7 +84,16 @@ class NotConfigured(ApiError):
 
 
 class Unreachable(ApiError):
-    pass
+    """A read that got no answer, or a call that never reached the server."""
+
+
+class NotSent(Unreachable):
+    """Nothing reached the server (the connection was refused, or the name did not resolve): nothing changed."""
+
+
+class OutcomeUnknown(ApiError):
+    """A write whose answer never came (a timeout, a connection lost after sending, a proxy's 502 or 504):
+    the server may or may not have made the change."""
 
 
 class Refused(ApiError):
@@ -234,26 +244,44 @@ class ApiClient:
                 headers={"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"},
                 **kwargs,
             )
-        except requests.Timeout as e:
-            log.warning("API %s /%s timed out", method, path)
-            raise Unreachable(
-                _("The API did not answer within %(seconds)s seconds. Try again in a moment.")
-                % {"seconds": f"{self.timeout:g}"}
-            ) from e
         except requests.RequestException as e:
-            log.warning("API %s /%s unreachable: %s", method, path, type(e).__name__)
-            raise Unreachable(
-                _("The API at %(host)s could not be reached. Check that it is up and that API_BASE_URL is right.")
-                % {"host": urlsplit(self.base_url).netloc}
-            ) from e
+            raise self._no_answer(method, path, e) from e
         log.info("API %s /%s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
         budget.heard(
             limit_header=response.headers.get("X-RateLimit-Limit", ""),
             remaining_header=response.headers.get("X-RateLimit-Remaining", ""),
         )
+        if response.status_code in (502, 504) and method != "GET":
+            # A proxy's answer: the server behind it may have made the change.
+            log.warning("API %s /%s -> %s from a gateway: outcome unknown", method, path, response.status_code)
+            raise self._unknown_outcome()
         if response.status_code >= 400:
             raise self._error(response)
         return response
+
+    def _no_answer(self, method: str, path: str, error: requests.RequestException) -> ApiError:
+        never_sent = isinstance(error, requests.ConnectTimeout) or _never_connected(error)
+        log.warning("API %s /%s got no answer: %s", method, path, type(error).__name__)
+        if never_sent:
+            return NotSent(
+                _("The API could not be reached, so nothing was changed. Check that it is up, then try again.")
+            )
+        if method != "GET":
+            return self._unknown_outcome()
+        if isinstance(error, requests.Timeout):
+            return Unreachable(
+                _("The API did not answer within %(seconds)s seconds. Try again in a moment.")
+                % {"seconds": f"{self.timeout:g}"}
+            )
+        return Unreachable(
+            _("The API at %(host)s could not be reached. Check that it is up and that API_BASE_URL is right.")
+            % {"host": urlsplit(self.base_url).netloc}
+        )
+
+    def _unknown_outcome(self) -> OutcomeUnknown:
+        return OutcomeUnknown(
+            _("The API did not answer in time, so it is not known yet whether this was done. The panel is checking.")
+        )
 
     def _error(self, response: requests.Response) -> ApiError:
         status = response.status_code
@@ -369,6 +397,13 @@ class ApiClient:
             return None
         parsed = datetime.fromisoformat(str(value))  # reads the API's "Y-m-d H:i:s" too
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _never_connected(error: requests.RequestException) -> bool:
+    """Whether the connection itself failed, so that the request cannot have reached the server."""
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 def client() -> ApiClient:

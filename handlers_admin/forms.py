@@ -7,7 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.client import Handler, State
-from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, NAME_MAX_LENGTH, HandlerType, TypeField, types_for
+from handlers_admin.handler_types import (
+    ALL_FIELDS,
+    HANDLER_TYPES,
+    NAME_MAX_LENGTH,
+    SECRET_FIELDS,
+    HandlerType,
+    TypeField,
+    types_for,
+)
 from handlers_admin.models import AuditEntry, MirroredHandler
 from handlers_admin.presenters import mask
 from handlers_admin.table import ACTIVITY_CHOICES, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
@@ -161,6 +169,9 @@ class HandlerForm(forms.Form):
     ) -> None:
         super().__init__(data, **kwargs)
         self.current = current
+        self.variant = variant
+        # Secrets typed in a sending that failed: they are asked for again, never shown back.
+        self.retype: set[str] = set()
         self.types = types_for(variant)
         cast(forms.ChoiceField, self.fields["type"]).choices = [(t.slug, t.label) for t in self.types]
         for spec in ALL_FIELDS.values():
@@ -203,11 +214,21 @@ class HandlerForm(forms.Form):
         return list(zip(self["type"], self.types, strict=True))
 
     def type_groups(self) -> list[tuple[HandlerType, list[tuple[forms.BoundField, str]]]]:
-        """Each type with its bound fields, and for a kept secret the hint that blank keeps it."""
-        return [
-            (t, [(self[f.name], self.kept_hint(f) if self.keeps_stored_value(f) else "") for f in t.fields])
-            for t in self.types
-        ]
+        """Each type with its bound fields, and a hint for a secret: that blank keeps it, or to type it again."""
+        return [(t, [(self[f.name], self.hint(f)) for f in t.fields]) for t in self.types]
+
+    def hint(self, spec: TypeField) -> str:
+        if spec.name in self.retype:
+            return str(_("Type this again: the panel does not show back a secret you typed."))
+        return self.kept_hint(spec) if self.keeps_stored_value(spec) else ""
+
+    def retyped(self, *, current: Handler | None = None) -> "HandlerForm":
+        """This form re-shown after the API failed: everything typed is kept but the secrets, which are
+        asked for again, so that no secret is sent back to the browser."""
+        typed = {name: value for name, value in self.data.items() if name in self.fields and name not in SECRET_FIELDS}
+        form = HandlerForm(variant=self.variant, current=current, initial=typed)
+        form.retype = {name for name in SECRET_FIELDS if self.data.get(name)}
+        return form
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -8,7 +8,7 @@ import logging
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import budget
+from handlers_admin import audit, budget
 from handlers_admin.client import ApiError, Handler, State, client
 from handlers_admin.models import MirroredHandler, MirrorRefresh
 from handlers_admin.presenters import shown_settings
@@ -169,4 +169,10 @@ def refresh() -> int:
             pk=1, defaults={"finished": timezone.now(), "calls": calls, "count": len(handlers)}
         )
     log.info("mirror refreshed: %s handlers in %s calls", len(handlers), calls)
+    audit.settle_from_mirror()
     return calls
+
+
+def mark_stale() -> None:
+    """After a change whose outcome could not be checked: the next page refreshes the copy first."""
+    MirrorRefresh.objects.update(finished=timezone.now() - timedelta(days=1))

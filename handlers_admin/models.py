@@ -33,6 +33,9 @@ class AuditEntry(models.Model):
     class Outcome(models.TextChoices):
         DONE = "done", _("Done")
         REFUSED = "refused", _("Refused")
+        # The API's answer never came, and no check has settled it yet.
+        UNKNOWN = "unknown", _("Not confirmed")
+        NOT_DONE = "not_done", _("Not done")
 
     created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -12,8 +12,18 @@ from django.utils.translation import gettext as _
 
 from handlers_admin import audit, mirror
 from handlers_admin.audit import Action
-from handlers_admin.client import ApiError, Handler, HandlerPage, NotFound, State, WriteAnswer, client
+from handlers_admin.client import (
+    ApiError,
+    Handler,
+    HandlerPage,
+    NotFound,
+    OutcomeUnknown,
+    State,
+    WriteAnswer,
+    client,
+)
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
+from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import activity_cause as activity_cause_words
 from handlers_admin.presenters import field_label, mask
 from handlers_admin.table import ListQuery
@@ -75,6 +85,34 @@ class CannotChange(ApiError):
     """A change the panel refuses before any call, because the product's API would refuse it."""
 
 
+class NotDone(ApiError):
+    """The API's answer never came, and a check found that the change was not made."""
+
+
+class Unconfirmed(ApiError):
+    """The API's answer never came, and the check failed too: whether the change was made is not known."""
+
+
+def _read_back(handler_id: int) -> Handler | None:
+    """After an answer that never came: the handler as the server has it now, None if it is gone. When the
+    read fails too, the mirror is refreshed before the next page shows it, and Unconfirmed is raised."""
+    try:
+        return get_handler(handler_id)
+    except NotFound:
+        return None
+    except ApiError as e:
+        mirror.mark_stale()
+        raise Unconfirmed(_("We could not confirm whether this was saved: check again in a minute.")) from e
+
+
+@dataclass(frozen=True, kw_only=True)
+class Toggled:
+    # The handler as now known, secrets masked.
+    handler: Handler | None
+    # Whether the API answered too late and a read confirmed the change.
+    late: bool = False
+
+
 def change_refusal(handler_type: str) -> str:
     """Why the panel cannot change a handler of this type, or "" when it can."""
     if handler_type in HANDLER_TYPES:
@@ -85,7 +123,7 @@ def change_refusal(handler_type: str) -> str:
     ) % {"type": handler_type}
 
 
-def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Handler | None:
+def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
     """Switches a handler on or off with one call (two when the mirror does not know it yet). The audit
     trail takes its name, type and previous state from the mirror or the server's answer, never from the
     browser. Returns the handler as now known."""
@@ -101,22 +139,30 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Handler | None:
         body["email"] = known.shown_settings.get("email", "")
     after = State(int(enabled))
     before = State(known.state).name.lower() if known else None
-    with audit.recorded(
-        actor,
-        Action.ENABLE if enabled else Action.DISABLE,
-        handler_id=handler_id,
-        name=known.name if known else "",
-        handler_type=known.type if known else "",
-        changes=[audit.change("is_enabled", before, after.name.lower())],
-    ) as entry:
-        answer = client().update(handler_id, body)
-        if answer.handler:
-            entry.handler_name, entry.handler_type = answer.handler.name[:512], answer.handler.type[:40]
+    try:
+        with audit.recorded(
+            actor,
+            Action.ENABLE if enabled else Action.DISABLE,
+            handler_id=handler_id,
+            name=known.name if known else "",
+            handler_type=known.type if known else "",
+            changes=[audit.change("is_enabled", before, after.name.lower())],
+        ) as entry:
+            answer = client().update(handler_id, body)
+            if answer.handler:
+                entry.handler_name, entry.handler_type = answer.handler.name[:512], answer.handler.type[:40]
+    except OutcomeUnknown:
+        now = _read_back(handler_id)
+        done = now is not None and (now.state != State.OFF) == enabled
+        audit.settle(entry, done=done)
+        if not done:
+            raise NotDone(_("The API answered late, and the switch was not changed. Try again.")) from None
+        return Toggled(handler=known_handler(handler_id), late=True)
     if answer.handler:
         mirror.patch(answer.handler)
     else:
         mirror.patch_state(handler_id, after)
-    return known_handler(handler_id)
+    return Toggled(handler=known_handler(handler_id))
 
 
 def known_handler(handler_id: int) -> Handler | None:
@@ -144,35 +190,66 @@ class Submission:
     handler_id: int | None
     # Whether this form was sent before, so this sending created nothing.
     repeated: bool
+    # Whether the API answered too late and a look at the list found the new handler.
+    late: bool = False
+
+
+# A token whose create got no answer holds this and the audit entry's id, until a check settles it.
+UNKNOWN_PREFIX = "unknown:"
 
 
 def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submission:
-    """Creates a handler, unless the same form was sent before: of two identical submissions, one creates."""
+    """Creates a handler, unless the same form was sent before: of two identical submissions, one creates.
+    While the outcome of the first is unknown, sending the form again looks for its handler instead."""
     if not token:
         raise FormExpired
     key = f"submission:{token}"
     # The cache's add is atomic, so only one of two concurrent submissions claims the token.
     if not cache.add(key, 0, SUBMISSION_SECONDS):
-        return Submission(handler_id=cache.get(key) or None, repeated=True)
+        claimed = cache.get(key)
+        if isinstance(claimed, str) and claimed.startswith(UNKNOWN_PREFIX):
+            entry = AuditEntry.objects.get(pk=int(claimed.removeprefix(UNKNOWN_PREFIX)))
+            return replace(_find_created(key, entry), repeated=True)
+        return Submission(handler_id=claimed or None, repeated=True)
     try:
-        saved = create(actor, fields)
+        with audit.recorded(
+            actor,
+            Action.CREATE,
+            name=fields["name"],
+            handler_type=fields["type"],
+            changes=[audit.change(key, None, value) for key, value in fields.items()],
+        ) as entry:
+            saved = client().create(fields)
+            entry.handler_id = saved.id
+    except OutcomeUnknown:
+        # The token stays claimed: sending the form again must not make a second handler.
+        cache.set(key, f"{UNKNOWN_PREFIX}{entry.pk}", SUBMISSION_SECONDS)
+        return _find_created(key, entry)
     except ApiError:
         cache.delete(key)
         raise
+    _patch_created(saved, fields)
     cache.set(key, saved.id, SUBMISSION_SECONDS)
     return Submission(handler_id=saved.id, repeated=False)
 
 
-def create(actor: Actor, fields: dict[str, str]) -> WriteAnswer:
-    with audit.recorded(
-        actor,
-        Action.CREATE,
-        name=fields["name"],
-        handler_type=fields["type"],
-        changes=[audit.change(key, None, value) for key, value in fields.items()],
-    ) as entry:
-        saved = client().create(fields)
-        entry.handler_id = saved.id
+def _find_created(key: str, entry: AuditEntry) -> Submission:
+    """Looks in the list for the handler a create whose answer never came may have made."""
+    try:
+        mirror.refresh()  # which settles the entry from what it finds
+    except ApiError as e:
+        raise Unconfirmed(_("We could not confirm whether this was saved: check again in a minute.")) from e
+    entry.refresh_from_db()
+    if entry.outcome == AuditEntry.Outcome.DONE and entry.handler_id:
+        cache.set(key, entry.handler_id, SUBMISSION_SECONDS)
+        return Submission(handler_id=entry.handler_id, repeated=False, late=True)
+    cache.delete(key)
+    raise NotDone(
+        _("The API answered late, and no new channel has appeared: nothing was created. You can send the form again.")
+    )
+
+
+def _patch_created(saved: WriteAnswer, fields: dict[str, str]) -> None:
     settings = {key: value for key, value in fields.items() if key not in ("name", "type")}
     mirror.patch(
         saved.handler
@@ -186,7 +263,6 @@ def create(actor: Actor, fields: dict[str, str]) -> WriteAnswer:
             last_activity=None,
         )
     )
-    return saved
 
 
 def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
@@ -222,9 +298,15 @@ class EditResult:
     mismatches: list[Mismatch]
     # Why the handler could not be read back after it was saved; empty when it was.
     read_back_failed: str = ""
+    # Whether the API answered too late and the read-back showed the changes made.
+    late: bool = False
 
     def message(self, name: str) -> tuple[str, str]:
         """The message level ("success" or "warning") and the words that tell the member how the edit went."""
+        if self.late and not self.mismatches:
+            return "success", _("Done: the API answered late, but your changes to “%(name)s” were saved.") % {
+                "name": name
+            }
         if self.read_back_failed:
             text = _("Your changes were saved, but could not be read back to check them: %(error)s")
             return "warning", text % {"error": self.read_back_failed}
@@ -246,18 +328,30 @@ class EditResult:
 def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
     """Sends the update, then reads the handler back, since some servers store something else."""
     before = {"name": current.name, "type": current.type} | current.settings
-    with audit.recorded(
-        actor,
-        Action.EDIT,
-        handler_id=current.id,
-        name=body.get("name", current.name),
-        handler_type=body.get("type", current.type),
-        changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()],
-    ):
-        try:
-            client().update(current.id, body)
-        except ApiError as e:
-            raise scrubbed(e, current) from e
+    try:
+        with audit.recorded(
+            actor,
+            Action.EDIT,
+            handler_id=current.id,
+            name=body.get("name", current.name),
+            handler_type=body.get("type", current.type),
+            changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()],
+        ) as entry:
+            try:
+                client().update(current.id, body)
+            except ApiError as e:
+                raise scrubbed(e, current) from e
+    except OutcomeUnknown:
+        stored = _read_back(current.id)
+        if stored is None:
+            audit.settle(entry, done=False)
+            raise NotFound(_("This handler was deleted meanwhile, so your changes were not saved.")) from None
+        values = {"name": stored.name, "type": stored.type} | stored.settings
+        if all(values.get(key, "") == before.get(key, "") for key in body):
+            audit.settle(entry, done=False)
+            raise NotDone(_("The API answered late, and your changes were not saved. Try again.")) from None
+        audit.settle(entry, done=True)
+        return replace(_compared(body, stored), late=True)
     try:
         stored = client().get(current.id)
     except ApiError as e:
@@ -271,6 +365,11 @@ def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
             )
         )
         return EditResult(mismatches=[], read_back_failed=scrubbed(e, current).message)
+    return _compared(body, stored)
+
+
+def _compared(body: dict[str, str], stored: Handler) -> EditResult:
+    """What the server stored of what was sent; the mirror learns what it stored."""
     mirror.patch(stored)
     stored_values = {"name": stored.name, "type": stored.type} | stored.settings
     return EditResult(
@@ -284,10 +383,21 @@ def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
     )
 
 
-def delete(actor: Actor, handler: Handler) -> None:
-    with audit.recorded(actor, Action.DELETE, handler_id=handler.id, name=handler.name, handler_type=handler.type):
-        client().delete(handler.id)
+def delete(actor: Actor, handler: Handler) -> bool:
+    """Deletes the handler. Returns whether the API answered too late and a read confirmed the deletion."""
+    try:
+        with audit.recorded(
+            actor, Action.DELETE, handler_id=handler.id, name=handler.name, handler_type=handler.type
+        ) as entry:
+            client().delete(handler.id)
+    except OutcomeUnknown:
+        still_there = _read_back(handler.id) is not None
+        audit.settle(entry, done=not still_there)
+        if still_there:
+            raise NotDone(_("The API answered late, and the channel was not deleted. Try again.")) from None
+        return True
     mirror.remove(handler.id)
+    return False
 
 
 def scrubbed(error: ApiError, handler: Handler) -> ApiError:

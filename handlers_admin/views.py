@@ -91,25 +91,26 @@ def with_handler(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
+def refusal_page(request: HttpRequest, handler: Handler | None) -> HttpResponse | None:
+    """A page saying why the panel cannot change a handler of this type, or None when it can."""
+    if handler and (refusal := services.change_refusal(handler.type)):
+        return render(request, "handlers_admin/api_error.html", {"error": refusal}, status=409)
+    return None
+
+
 def with_changeable_handler(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Like with_handler, for a view that changes the handler: a type this panel cannot change is refused
     in plain words, before any call when the mirror already knows the type."""
 
-    def refused(request: HttpRequest, handler_type: str) -> HttpResponse | None:
-        if refusal := services.change_refusal(handler_type):
-            return render(request, "handlers_admin/api_error.html", {"error": refusal}, status=409)
-        return None
-
     @wraps(view)
     def checked(request: HttpRequest, handler: Handler) -> HttpResponse:
-        return refused(request, handler.type) or view(request, handler)
+        return refusal_page(request, handler) or view(request, handler)
 
     fetching = with_handler(checked)
 
     @wraps(view)
     def wrapper(request: HttpRequest, handler_id: int) -> HttpResponse:
-        known = services.known_handler(handler_id)
-        return (known and refused(request, known.type)) or fetching(request, handler_id)
+        return refusal_page(request, services.known_handler(handler_id)) or fetching(request, handler_id)
 
     return wrapper
 
@@ -135,22 +136,31 @@ def error_status(error: ApiError) -> int:
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
-    error = None
+    failure, late = None, False
     try:
-        handler = services.toggle(request.user, handler_id, enabled=ToggleForm(request.POST).wanted_enabled)
+        toggled = services.toggle(request.user, handler_id, enabled=ToggleForm(request.POST).wanted_enabled)
+        handler, late = toggled.handler, toggled.late
     except ApiError as e:
-        error, handler = e.message, services.known_handler(handler_id)
+        failure, handler = e, services.known_handler(handler_id)
     if request.htmx:
         shown = handler or Handler(
             id=handler_id, type="", name="", settings={}, state=State.OFF, created=None, last_activity=None
         )
-        context = {"row": handler_row(shown), "toggle_error": error, "can_change": True}
+        context = {
+            "row": handler_row(shown),
+            "toggle_error": failure.message if failure else "",
+            "unconfirmed": isinstance(failure, services.Unconfirmed),
+            "can_change": True,
+        }
+        if late:
+            messages.success(request, _("Done: the API answered late, but the switch was changed."))
         return render(request, "includes/handler_parts.html#switch", context)
-    if error:
-        messages.error(request, error)
+    if failure:
+        tell_failure(request, failure)
     elif handler:
         state = str(handler.state.label).lower()
-        messages.success(request, _("“%(name)s” is now %(state)s.") % {"name": handler.name, "state": state})
+        text = _("“%(name)s” is now %(state)s.") % {"name": handler.name, "state": state}
+        messages.success(request, _("Done: the API answered late. %(text)s") % {"text": text} if late else text)
     return redirect(safe_next(request) or reverse("handler_list"))
 
 
@@ -163,6 +173,12 @@ def mirror_refresh(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("The list is up to date."))
     return redirect(safe_next(request) or reverse("handler_list"))
+
+
+def tell_failure(request: HttpRequest, error: ApiError) -> None:
+    """A failed change as a message: a warning when it may have been made after all, an error otherwise."""
+    level = messages.WARNING if isinstance(error, services.Unconfirmed) else messages.ERROR
+    messages.add_message(request, level, error.message)
 
 
 def safe_next(request: HttpRequest) -> str | None:
@@ -231,12 +247,15 @@ def handler_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("This form had expired. Please fill it in again."))
         return redirect("handler_create")
     except ApiError as e:
-        form.add_error(None, e.message)
-        return form_page(request, form, submit_token=token)
+        check_url = reverse("handler_list") if isinstance(e, services.Unconfirmed) else ""
+        return form_page(request, form.retyped(), submit_token=token, error=e.message, check_url=check_url)
+    name = form.cleaned_data["name"]
     if submission.repeated:
         messages.info(request, _("This form was already sent once, so nothing was created twice."))
+    elif submission.late:
+        messages.success(request, _("Done: the API answered late, but “%(name)s” was created.") % {"name": name})
     else:
-        messages.success(request, _("“%(name)s” was created.") % {"name": form.cleaned_data["name"]})
+        messages.success(request, _("“%(name)s” was created.") % {"name": name})
     if submission.handler_id is None:
         return redirect("handler_list")
     return redirect("handler_detail", handler_id=submission.handler_id)
@@ -266,13 +285,37 @@ def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
 
 @hide_secrets
 @permission_required(CHANGE, raise_exception=True)
-@with_changeable_handler
-def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
+def handler_edit(request: HttpRequest, handler_id: int) -> HttpResponse:
     if request.method != "POST":
-        initial = {"name": current.name, "type": current.type} | public_settings(current)
-        return form_page(
-            request, HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial), current=current
+        return edit_form(request, handler_id)
+    if refused := refusal_page(request, services.known_handler(handler_id)):
+        return refused
+    try:
+        current = services.get_handler(handler_id)
+    except ApiError as e:
+        # The typed changes are kept (secrets asked for again) rather than lost on an error page.
+        posted = HandlerForm(request.POST, variant=settings.API_VARIANT)
+        shown = services.known_handler(handler_id) or Handler(
+            id=handler_id,
+            type=request.POST.get("type", ""),
+            name=request.POST.get("name", ""),
+            settings={},
+            state=State.OFF,
+            created=None,
+            last_activity=None,
         )
+        return form_page(request, posted.retyped(), current=shown, error=e.message)
+    return refusal_page(request, current) or save_edit(request, current)
+
+
+@with_changeable_handler
+def edit_form(request: HttpRequest, current: Handler) -> HttpResponse:
+    initial = {"name": current.name, "type": current.type} | public_settings(current)
+    form = HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial)
+    return form_page(request, form, current=current)
+
+
+def save_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
     if not form.is_valid():
         return form_page(request, form, current=current)
@@ -283,11 +326,11 @@ def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     try:
         result = services.update(request.user, current, body)
     except NotFound:
-        form.add_error(None, _("This handler was deleted while you were editing it, so your changes were not saved."))
-        return form_page(request, form, current=current)
+        error = _("This handler was deleted while you were editing it, so your changes were not saved.")
+        return form_page(request, form.retyped(), current=current, error=error)
     except ApiError as e:
-        form.add_error(None, e.message)
-        return form_page(request, form, current=current)
+        check_url = reverse("handler_detail", args=[current.id]) if isinstance(e, services.Unconfirmed) else ""
+        return form_page(request, form.retyped(current=current), current=current, error=e.message, check_url=check_url)
     level, text = result.message(form.cleaned_data["name"])
     messages.add_message(request, messages.WARNING if level == "warning" else messages.SUCCESS, text)
     return redirect("handler_detail", handler_id=current.id)
@@ -300,14 +343,13 @@ def handler_delete(request: HtmxRequest, handler: Handler) -> HttpResponse:
         template = "handlers_admin/handler_delete.html" + ("#dialog" if request.htmx else "")
         return render(request, template, {"handler": handler})
     try:
-        services.delete(request.user, handler)
+        late = services.delete(request.user, handler)
     except ApiError as e:
-        messages.error(request, e.message)
+        tell_failure(request, e)
         target = reverse("handler_detail", args=[handler.id])
     else:
-        messages.success(
-            request, _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)}
-        )
+        text = _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)}
+        messages.success(request, _("Done: the API answered late. %(text)s") % {"text": text} if late else text)
         target = reverse("handler_list")
     # From the dialog, the whole browser moves on, not just the dialog's form.
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)

@@ -96,9 +96,15 @@ class SandboxApi:
         # Confirmation emails "sent", by handler id, and every request as "METHOD path", for tests to read.
         self.confirmations_sent: Counter[int] = Counter()
         self.requests: list[str] = []
+        # For tests of failures: seconds a write's answer is held back after the write is done, and
+        # whether reads fail as behind a broken proxy.
+        self.write_delay = 0.0
+        self.failing_reads = False
 
     def respond(self, request: "Request") -> Response:
         self.requests.append(f"{request.method} {request.path}")
+        if self.failing_reads and request.method == "GET":
+            return 502, {"Content-Type": "text/html", "Content-Length": "15"}, b"<h1>502</h1>\n\n"
         limit_headers: dict[str, str] = {}
         try:
             key = self.authenticate(request.headers.get("Authorization", ""))
@@ -321,6 +327,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         request = Request(self.command, path, query, self.headers, self.rfile.read(length) if length else b"")
         status, headers, body = self.server.app.respond(request)
+        if self.command != "GET" and self.server.app.write_delay:
+            time.sleep(self.server.app.write_delay)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

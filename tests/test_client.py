@@ -1,4 +1,5 @@
 import logging
+import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +19,8 @@ from handlers_admin.client import (
     Handler,
     NotConfigured,
     NotFound,
+    NotSent,
+    OutcomeUnknown,
     RateLimited,
     Refused,
     ServerFault,
@@ -378,3 +381,50 @@ def test_a_create_answering_only_the_id_is_read(api: responses.RequestsMock) -> 
     api.post(CREATE_URL, json={"data": {"id": 44}}, status=201)
     saved = client().create({"name": "Work email", "type": "email", "email": "hey@example.com"})
     assert saved.id == 44 and saved.handler is None
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_connection_is_not_sent(db) -> None:
+    api = ApiClient(f"http://127.0.0.1:{closed_port()}/api", KEY, timeout=2)
+    with pytest.raises(NotSent, match="nothing was changed"):
+        api.update(1, {"name": "x"})
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"body": requests.ReadTimeout("slow")},
+        {"body": requests.ConnectionError("Connection reset by peer")},
+        {"status": 502, "body": "Bad gateway"},
+        {"status": 504, "body": "Gateway timeout"},
+    ],
+)
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_write_whose_answer_never_came_has_an_unknown_outcome(
+    api: responses.RequestsMock, answer: dict, method: str
+) -> None:
+    api.add(method, one_url(1), **answer)
+    with pytest.raises(OutcomeUnknown):
+        client().update(1, {"name": "x"}) if method == "POST" else client().delete(1)
+    assert len(api.calls) == 1
+
+
+def test_a_server_error_on_a_write_is_a_refusal_not_an_unknown(api: responses.RequestsMock) -> None:
+    api.post(one_url(1), status=500, body="<h1>Fatal</h1>")
+    with pytest.raises(ServerFault):
+        client().update(1, {"name": "x"})
+
+
+def test_a_read_that_timed_out_is_unreachable_not_unknown(
+    api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("urllib3.util.retry.Retry.sleep", lambda self, response=None: None)
+    api.get(one_url(1), body=requests.ReadTimeout("slow"))
+    with pytest.raises(Unreachable) as caught:
+        client().get(1)
+    assert not isinstance(caught.value, OutcomeUnknown)
