@@ -162,6 +162,16 @@ API_BUDGET_RESERVE = env.int("API_BUDGET_RESERVE", default=10)
 MIRROR_MAX_AGE = env.int("MIRROR_MAX_AGE", default=30)
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=30)
 
+# Test messages the panel sends to a channel itself.
+TEST_SEND_PER_HOUR = env.int("TEST_SEND_PER_HOUR", default=20)
+TEST_SEND_ALLOW_HTTP = env.bool("TEST_SEND_ALLOW_HTTP", default=False)
+TEST_SEND_CONNECT_TIMEOUT = env.float("TEST_SEND_CONNECT_TIMEOUT", default=5.0)
+TEST_SEND_TIMEOUT = env.float("TEST_SEND_TIMEOUT", default=10.0)
+# For the test suite only: after every check, send tests to this local receiver (http://127.0.0.1:PORT).
+TEST_SEND_RECEIVER = env.str("TEST_SEND_RECEIVER", default="")
+# For the test suite only: a fixed table of host names to addresses, instead of resolving names.
+TEST_SEND_RESOLVER: dict[str, list[str]] | None = None
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

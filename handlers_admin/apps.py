@@ -9,7 +9,7 @@ class HandlersAdminConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import signals
 
-        from handlers_admin import audit
+        from handlers_admin import audit, checks  # noqa: F401 - registers the panel's checks
 
         signals.user_logged_in.connect(audit.signed_in, dispatch_uid="audit-sign-in")
         signals.user_logged_out.connect(audit.signed_out, dispatch_uid="audit-sign-out")

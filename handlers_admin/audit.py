@@ -150,3 +150,19 @@ def settle_from_mirror() -> None:
         done, handler_id = _done_by_the_mirror(entry)
         if done is not None:
             settle(entry, done=done, handler_id=handler_id)
+
+
+def tested(
+    actor: User | AnonymousUser, *, handler_id: int | None, name: str, handler_type: str, result: str, delivered: bool
+) -> None:
+    """A test message, recorded with its outcome in words: never the address or the token."""
+    AuditEntry.objects.create(
+        actor=actor if actor.is_authenticated else None,
+        actor_name=actor.get_username()[:150] if actor.is_authenticated else "",
+        action=Action.TEST,
+        handler_id=handler_id,
+        handler_name=name[:512],
+        handler_type=handler_type[:40],
+        outcome=AuditEntry.Outcome.DONE if delivered else AuditEntry.Outcome.REFUSED,
+        message=result,
+    )

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 InputKind = Literal["email", "url", "tel", "text", "secret"]
+# How the panel sends a test message to a type's channel itself; "" where the product sends them itself.
+TestFormat = Literal["webhook", "slack", "discord", "microsoft_teams", "google_chat", "telegram", ""]
 Validator = Callable[[str], str]
 
 # What real servers keep: longer values are cut silently, so the forms refuse them instead.
@@ -47,6 +49,9 @@ class HandlerType:
     description: "StrPromise"
     fields: tuple[TypeField, ...] = ()
     variants: frozenset[str] = BOTH_VARIANTS
+    test_format: TestFormat = ""
+    # The hosts (and their subdomains) its addresses must be on; empty for any host.
+    hosts: tuple[str, ...] = ()
 
 
 def _email(value: str) -> str:
@@ -96,6 +101,12 @@ def _credential(value: str) -> str:
         raise ValidationError(_("Credentials contain no spaces: copy it again from the X developer portal."))
     return value.strip()
 
+
+SLACK_HOSTS = ("hooks.slack.com",)
+DISCORD_HOSTS = ("discord.com", "discordapp.com")
+TEAMS_HOSTS = ("webhook.office.com", "logic.azure.com", "powerplatform.com")
+GOOGLE_CHAT_HOSTS = ("chat.googleapis.com",)
+TELEGRAM_API_HOST = "api.telegram.org"
 
 SLACK_EXAMPLE = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"
 DISCORD_EXAMPLE = "https://discord.com/api/webhooks/123456/abcDEF"
@@ -151,6 +162,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     secret=True,
                 ),
             ),
+            test_format="webhook",
         ),
         HandlerType(
             slug="slack",
@@ -165,10 +177,12 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Slack: Apps › Incoming Webhooks › Add to a channel."),
                     example=SLACK_EXAMPLE,
-                    validate=_service_url("Slack", ("hooks.slack.com",), SLACK_EXAMPLE),
+                    validate=_service_url("Slack", SLACK_HOSTS, SLACK_EXAMPLE),
                     secret=True,
                 ),
             ),
+            test_format="slack",
+            hosts=SLACK_HOSTS,
         ),
         HandlerType(
             slug="discord",
@@ -183,10 +197,12 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Discord: channel settings › Integrations › Webhooks."),
                     example=DISCORD_EXAMPLE,
-                    validate=_service_url("Discord", ("discord.com", "discordapp.com"), DISCORD_EXAMPLE),
+                    validate=_service_url("Discord", DISCORD_HOSTS, DISCORD_EXAMPLE),
                     secret=True,
                 ),
             ),
+            test_format="discord",
+            hosts=DISCORD_HOSTS,
         ),
         HandlerType(
             slug="telegram",
@@ -219,6 +235,8 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     ),
                 ),
             ),
+            test_format="telegram",
+            hosts=(TELEGRAM_API_HOST,),
         ),
         HandlerType(
             slug="microsoft_teams",
@@ -233,12 +251,12 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Teams: the channel's Workflows or Connectors › Incoming webhook."),
                     example=TEAMS_EXAMPLE,
-                    validate=_service_url(
-                        "Microsoft Teams", ("webhook.office.com", "logic.azure.com", "powerplatform.com"), TEAMS_EXAMPLE
-                    ),
+                    validate=_service_url("Microsoft Teams", TEAMS_HOSTS, TEAMS_EXAMPLE),
                     secret=True,
                 ),
             ),
+            test_format="microsoft_teams",
+            hosts=TEAMS_HOSTS,
         ),
         HandlerType(
             slug="twilio",
@@ -292,10 +310,12 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Google Chat: space menu › Apps & integrations › Webhooks."),
                     example=GOOGLE_CHAT_EXAMPLE,
-                    validate=_service_url("Google Chat", ("chat.googleapis.com",), GOOGLE_CHAT_EXAMPLE),
+                    validate=_service_url("Google Chat", GOOGLE_CHAT_HOSTS, GOOGLE_CHAT_EXAMPLE),
                     secret=True,
                 ),
             ),
+            test_format="google_chat",
+            hosts=GOOGLE_CHAT_HOSTS,
         ),
         HandlerType(
             slug="internal_notification",

@@ -29,6 +29,7 @@ class AuditEntry(models.Model):
         SIGN_IN = "sign_in", _("Signed in")
         SIGN_OUT = "sign_out", _("Signed out")
         SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        TEST = "test", _("Sent a test")
 
     class Outcome(models.TextChoices):
         DONE = "done", _("Done")

@@ -3,14 +3,17 @@
 import copy
 import math
 import secrets
+import time
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_admin import audit, mirror
+from handlers_admin import send_test as send_test_module
 from handlers_admin.audit import Action
 from handlers_admin.client import (
     ApiError,
@@ -22,7 +25,7 @@ from handlers_admin.client import (
     WriteAnswer,
     client,
 )
-from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
+from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS, HandlerType
 from handlers_admin.models import AuditEntry
 from handlers_admin.presenters import activity_cause as activity_cause_words
 from handlers_admin.presenters import field_label, mask
@@ -398,6 +401,32 @@ def delete(actor: Actor, handler: Handler) -> bool:
         return True
     mirror.remove(handler.id)
     return False
+
+
+def send_test(
+    actor: Actor, *, handler_type: HandlerType, name: str, values: dict[str, str], handler_id: int | None = None
+) -> send_test_module.TestResult:
+    """Sends a test message to a channel, within the member's hourly allowance, and records it."""
+    if not handler_type.test_format:
+        return send_test_module.TestResult(delivered=False, text=send_test_module.untestable_reason())
+    hour_key = f"test-sends:{actor.pk}:{int(time.time() // 3600)}"
+    cache.add(hour_key, 0, 3600)
+    if cache.incr(hour_key) > settings.TEST_SEND_PER_HOUR:
+        text = _("You have sent %(count)s tests this hour, the most allowed. Try again later.")
+        return send_test_module.TestResult(delivered=False, text=text % {"count": settings.TEST_SEND_PER_HOUR})
+    member = actor.get_username()
+    text = send_test_module.message(handler_name=name, member=member)
+    url, body = send_test_module.request_for(handler_type, values, text=text, member=member)
+    result = send_test_module.send(handler_type, url, body)
+    audit.tested(
+        actor,
+        handler_id=handler_id,
+        name=name,
+        handler_type=handler_type.slug,
+        result=result.text,
+        delivered=result.delivered,
+    )
+    return result
 
 
 def scrubbed(error: ApiError, handler: Handler) -> ApiError:

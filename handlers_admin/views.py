@@ -18,15 +18,18 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import exports, services
+from handlers_admin import exports, send_test, services
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, ToggleForm
-from handlers_admin.handler_types import SECRET_FIELDS
+from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
 from handlers_admin.models import AuditEntry
 from handlers_admin.overview import summarize
 from handlers_admin.presenters import handler_row, public_settings, setting_rows, table_rows, type_label
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.table import ListQuery, export_query, header_cells, pager_links, querystring
+
+# Error reports must not carry the secrets these forms post.
+hide_secrets = sensitive_post_parameters(*SECRET_FIELDS)
 
 
 class HtmxRequest(HttpRequest):
@@ -123,6 +126,7 @@ def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
         "history": AuditEntry.objects.filter(handler_id=handler.id)[:20],
         "activity_cause": services.activity_cause(handler),
         "change_refusal": services.change_refusal(handler.type),
+        "handler_type": HANDLER_TYPES.get(handler.type),
         "settings": setting_rows(handler),
     }
     return render(request, "handlers_admin/handler_detail.html", context)
@@ -173,6 +177,54 @@ def mirror_refresh(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("The list is up to date."))
     return redirect(safe_next(request) or reverse("handler_list"))
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+@with_handler
+def handler_send_test(request: HttpRequest, handler: Handler) -> HttpResponse:
+    """Sends a test to a saved handler, with its stored settings read fresh from the API."""
+    handler_type = HANDLER_TYPES.get(handler.type)
+    if handler_type is None:
+        result = send_test.TestResult(delivered=False, text=services.change_refusal(handler.type))
+    else:
+        result = services.send_test(
+            request.user, handler_type=handler_type, name=handler.name, values=handler.settings, handler_id=handler.id
+        )
+    return test_result(request, result)
+
+
+@hide_secrets
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def form_send_test(request: HttpRequest) -> HttpResponse:
+    """Sends a test with the values being typed in a create or edit form; on edit, a blank secret is the stored one."""
+    current = None
+    if (handler_id := request.POST.get("handler", "")).isdecimal():
+        try:
+            current = services.get_handler(int(handler_id))
+        except ApiError as e:
+            return test_result(request, send_test.TestResult(delivered=False, text=e.message))
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
+    handler_type = form.chosen_type
+    if handler_type is None or not form.is_valid():
+        problems = [str(error) for name, errors in form.errors.items() if name != "name" for error in errors]
+        text = _("Check the fields first: %(problems)s") % {"problems": " ".join(problems) or _("choose a type.")}
+        return test_result(request, send_test.TestResult(delivered=False, text=text))
+    fields = form.api_fields()
+    stored = current.settings if current and current.type == handler_type.slug else {}
+    result = services.send_test(
+        request.user,
+        handler_type=handler_type,
+        name=fields["name"],
+        values=stored | fields,
+        handler_id=current.id if current else None,
+    )
+    return test_result(request, result)
+
+
+def test_result(request: HttpRequest, result: send_test.TestResult) -> HttpResponse:
+    return render(request, "includes/handler_parts.html#test_result", {"result": result})
 
 
 def tell_failure(request: HttpRequest, error: ApiError) -> None:
@@ -226,10 +278,6 @@ def audit(request: HtmxRequest) -> HttpResponse:
 
 def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> HttpResponse:
     return render(request, "handlers_admin/handler_form.html", {"form": form, **context})
-
-
-# Error reports must not carry the secrets these forms post.
-hide_secrets = sensitive_post_parameters(*SECRET_FIELDS)
 
 
 @hide_secrets

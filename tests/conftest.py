@@ -142,3 +142,14 @@ def mirrored(db):
         )
 
     return put
+
+
+@pytest.fixture
+def receiver(settings):
+    """A local receiver that test messages go to, after every check, with the services' names public."""
+    from tests.receiver import PUBLIC, running_receiver
+
+    with running_receiver() as server:
+        settings.TEST_SEND_RECEIVER = f"http://127.0.0.1:{server.server_address[1]}"
+        settings.TEST_SEND_RESOLVER = dict(PUBLIC)
+        yield server
