@@ -36,6 +36,12 @@ def is_background() -> bool:
     return _background.get()
 
 
+def whole_number(text: str, *, digits: int = 18) -> int | None:
+    """A whole number written in ASCII digits (a header, an id in a URL), or None: "²" and "١٢" are not."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
+
 def _bucket(second: int) -> str:
     return f"budget:calls:{second}"
 
@@ -101,10 +107,10 @@ def _give_back(key: str) -> None:
 
 def heard(*, limit_header: str, remaining_header: str) -> None:
     """Believes what the server's X-RateLimit-Limit and X-RateLimit-Remaining said of the key's minute."""
-    if limit_header.isdigit() and int(limit_header) > 0:
-        cache.set(LIMIT_KEY, int(limit_header), 24 * 3600)
-    if remaining_header.isdigit():
-        cache.set(SERVER_KEY, (int(remaining_header), time.time(), used()), WINDOW_SECONDS)
+    if (limit_number := whole_number(limit_header)) and limit_number > 0:
+        cache.set(LIMIT_KEY, limit_number, 24 * 3600)
+    if (remaining := whole_number(remaining_header)) is not None:
+        cache.set(SERVER_KEY, (remaining, time.time(), used()), WINDOW_SECONDS)
 
 
 def close_gate(seconds: int) -> None:

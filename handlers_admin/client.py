@@ -213,7 +213,7 @@ class ApiClient:
 
     def _close_gate(self, response: requests.Response) -> int:
         raw = response.headers.get("X-RateLimit-Reset", "")
-        seconds = int(raw) if raw.isdigit() else 60
+        seconds = budget.whole_number(raw) or 60
         if seconds > 1_000_000_000:  # an epoch timestamp rather than a delay
             seconds = int(seconds - time.time())
         seconds = min(max(seconds, 1), 3600)

@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any, cast
 
 from django import forms
@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from handlers_admin.budget import whole_number
 from handlers_admin.client import Handler, State
 from handlers_admin.handler_types import (
     ALL_FIELDS,
@@ -18,7 +19,7 @@ from handlers_admin.handler_types import (
 )
 from handlers_admin.models import AuditEntry, MirroredHandler
 from handlers_admin.presenters import mask
-from handlers_admin.table import ACTIVITY_CHOICES, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery
+from handlers_admin.table import ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery, activity_choices
 
 # Servers cut longer values silently, so the form refuses them with the limit in words.
 TOO_LONG = _("This can have at most %(limit_value)d characters (it has %(show_value)d).")
@@ -39,6 +40,9 @@ class Select(forms.Select):
     template_name = "widgets/select.html"
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
+
+
 class IsoDateTimeField(forms.DateTimeField):
     """An ISO 8601 date or date-time; a bare date at the end of a range means the whole day."""
 
@@ -49,11 +53,19 @@ class IsoDateTimeField(forms.DateTimeField):
         self.end_of_day = end_of_day
 
     def to_python(self, value: Any) -> datetime | None:
-        parsed = super().to_python(value)
-        if parsed and self.end_of_day and isinstance(value, str) and len(value.strip()) == 10:
-            parsed = timezone.make_aware(
-                datetime.combine(timezone.localtime(parsed).date(), time.max.replace(microsecond=0))
-            )
+        try:
+            parsed = super().to_python(value)
+            if parsed and self.end_of_day and isinstance(value, str) and len(value.strip()) == 10:
+                parsed = timezone.make_aware(
+                    datetime.combine(timezone.localtime(parsed).date(), time.max.replace(microsecond=0))
+                )
+            if parsed and not EARLIEST_YEAR <= timezone.localtime(parsed, UTC).year <= LATEST_YEAR:
+                raise OverflowError
+        except OverflowError:
+            # A date near the calendar's ends cannot be moved between time zones.
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            ) from None
         return parsed
 
     def prepare_value(self, value: Any) -> Any:
@@ -76,9 +88,7 @@ class HandlerFilterForm(forms.Form):
     is_enabled = forms.TypedChoiceField(
         label=_("Status"), required=False, choices=STATUS_CHOICES, coerce=int, empty_value=None, widget=Select
     )
-    activity = forms.ChoiceField(
-        label=_("Last activity"), required=False, choices=[("", _("Any activity")), *ACTIVITY_CHOICES], widget=Select
-    )
+    activity = forms.ChoiceField(label=_("Last activity"), required=False, widget=Select)
     datetime_start = IsoDateTimeField(
         label=_("Created from"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
     )
@@ -104,6 +114,7 @@ class HandlerFilterForm(forms.Form):
         # Types of the product's that this panel does not know can be listed too, by their own names.
         others = [(slug, slug) for slug in mirrored_foreign_types()]
         cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type")), *known, *others]
+        cast(forms.ChoiceField, self.fields["activity"]).choices = [("", _("Any activity")), *activity_choices()]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -316,9 +327,10 @@ class AuditFilterForm(forms.Form):
         if data.get("action"):
             entries = entries.filter(action=data["action"])
         if handler := data.get("handler", "").strip():
+            number = whole_number(handler)
             entries = (
-                entries.filter(handler_id=int(handler))
-                if handler.isdigit()
+                entries.filter(handler_id=number)
+                if number is not None
                 else entries.filter(handler_name__icontains=handler)
             )
         if data.get("date_from"):

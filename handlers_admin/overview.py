@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from handlers_admin.client import Handler, State
 from handlers_admin.presenters import type_label
-from handlers_admin.table import ACTIVITY_CHOICES, ListQuery, querystring
+from handlers_admin.table import STALE, ListQuery, activity_choices, querystring
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +29,8 @@ class Overview:
     buckets: list[Tally]
     stale: list[Handler]
     stale_after_days: int
+    # The table showing every stale handler.
+    stale_url: str
 
     @property
     def most_in_a_bucket(self) -> int:
@@ -50,7 +52,8 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
             count=ListQuery(activity=key).handlers(now).count(),
             url=table_url(ListQuery(activity=key)),
         )
-        for key, label in ACTIVITY_CHOICES
+        for key, label in activity_choices()
+        if key != STALE
     ]
     stale_before = now - timedelta(days=stale_after_days)
     stale = sorted(
@@ -75,4 +78,5 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
         buckets=buckets,
         stale=stale,
         stale_after_days=stale_after_days,
+        stale_url=table_url(ListQuery(is_enabled=State.ON, activity=STALE, order_by="last_datetime", order_type="ASC")),
     )

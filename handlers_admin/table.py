@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +33,7 @@ ORDER_FIELDS = {
 @dataclass(frozen=True, kw_only=True)
 class Activity:
     key: str
-    label: "StrPromise"
+    label: "StrPromise | str"
     days: int
     # Active within the last `days`, or idle for longer (never-active included).
     idle: bool
@@ -47,9 +48,28 @@ ACTIVITY_PRESETS = (
     Activity(key="idle365d", label=_("Inactive for a year or more"), days=365, idle=True),
 )
 NEVER_ACTIVE = "never"
+# Inactive for STALE_AFTER_DAYS or more: the overview's stale list.
+STALE = "stale"
 ACTIVITY = {preset.key: preset for preset in ACTIVITY_PRESETS}
-# The activity filter's choices: every preset, then "never".
-ACTIVITY_CHOICES = [*((preset.key, preset.label) for preset in ACTIVITY_PRESETS), (NEVER_ACTIVE, _("Never active"))]
+
+
+def activity_preset(key: str) -> Activity | None:
+    if key == STALE:
+        days = settings.STALE_AFTER_DAYS
+        label = _("Inactive for %(days)s+ days (stale)") % {"days": days}
+        return Activity(key=STALE, label=label, days=days, idle=True)
+    return ACTIVITY.get(key)
+
+
+def activity_choices() -> list[tuple[str, "StrPromise | str"]]:
+    """The activity filter's choices: every preset, "stale", then "never"."""
+    stale = activity_preset(STALE)
+    assert stale is not None
+    return [
+        *((preset.key, preset.label) for preset in ACTIVITY_PRESETS),
+        (STALE, stale.label),
+        (NEVER_ACTIVE, _("Never active")),
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +123,7 @@ class ListQuery:
             rows = rows.filter(created__lte=self.datetime_end)
         if self.activity == NEVER_ACTIVE:
             rows = rows.filter(last_activity__isnull=True)
-        elif preset := ACTIVITY.get(self.activity):
+        elif preset := activity_preset(self.activity):
             since = now - timedelta(days=preset.days)
             if preset.idle:
                 rows = rows.filter(Q(last_activity__isnull=True) | Q(last_activity__lt=since))

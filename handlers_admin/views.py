@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
 from handlers_admin import exports, send_test, services
+from handlers_admin.budget import whole_number
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, ToggleForm
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
@@ -41,6 +43,13 @@ class HtmxRequest(HttpRequest):
 @login_not_required
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Tools that ask for /favicon.ico get the panel's icon rather than a 404."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @login_not_required
@@ -200,9 +209,9 @@ def handler_send_test(request: HttpRequest, handler: Handler) -> HttpResponse:
 def form_send_test(request: HttpRequest) -> HttpResponse:
     """Sends a test with the values being typed in a create or edit form; on edit, a blank secret is the stored one."""
     current = None
-    if (handler_id := request.POST.get("handler", "")).isdecimal():
+    if (handler_id := whole_number(request.POST.get("handler", ""))) is not None:
         try:
-            current = services.get_handler(int(handler_id))
+            current = services.get_handler(handler_id)
         except ApiError as e:
             return test_result(request, send_test.TestResult(delivered=False, text=e.message))
     form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
@@ -234,10 +243,16 @@ def tell_failure(request: HttpRequest, error: ApiError) -> None:
 
 
 def safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    """Where a plain form post goes back to: a path on this site, never a name to reverse or another site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return None
+
+
+STALE_SHOWN = 20
 
 
 def overview(request: HttpRequest) -> HttpResponse:
@@ -246,7 +261,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "overview": summary,
         "freshness": freshness,
-        "stale": table_rows(summary.stale, can_change=request.user.has_perm(CHANGE), edit_links=True),
+        # The first of them; a link opens the table with all.
+        "stale": table_rows(summary.stale[:STALE_SHOWN], can_change=request.user.has_perm(CHANGE), edit_links=True),
         "columns": header_cells(ListQuery(), sortable=False),
     }
     return render(request, "handlers_admin/overview.html", context)
@@ -313,9 +329,9 @@ def handler_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def handler_type_fields(request: HttpRequest) -> HttpResponse:
     current = None
-    if (handler_id := request.GET.get("handler", "")).isdigit():
+    if (handler_id := whole_number(request.GET.get("handler", ""))) is not None:
         try:
-            current = services.get_handler(int(handler_id))
+            current = services.get_handler(handler_id)
         except ApiError:
             current = None
     form = HandlerForm(variant=settings.API_VARIANT, current=current, initial=request.GET.dict())

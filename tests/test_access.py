@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PUBLIC = {"/accounts/login/", "/healthz"}
+PUBLIC = {"/accounts/login/", "/healthz", "/favicon.ico"}
 SIGN_IN_PAGES = ("/accounts/login/", "/admin/login/")
 
 
@@ -39,9 +39,10 @@ def test_every_page_sends_anonymous_visitors_to_sign_in(client: Client, url: str
 
 
 @pytest.mark.django_db
-def test_sign_in_and_healthz_are_public(client: Client) -> None:
+def test_sign_in_healthz_and_the_icon_are_public(client: Client) -> None:
     assert client.get(reverse("login")).status_code == 200
     assert client.get(reverse("healthz")).status_code == 200
+    assert client.get("/favicon.ico")["Location"].endswith("favicon.svg")
 
 
 def test_home_redirects_to_handlers(viewer_client: Client) -> None:

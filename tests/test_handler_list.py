@@ -186,3 +186,10 @@ def test_the_basic_variant_has_every_filter_but_no_twilio(api: responses.Request
     assert 'name="search"' in text and 'name="type"' in text and 'name="is_enabled"' in text
     assert 'name="activity"' in text and "aria-sort" in text and "Work email" in text
     assert "twilio" not in text.lower()
+
+
+def test_clear_filters_is_offered_whenever_a_filter_is_set(api: responses.RequestsMock, viewer_client: Client) -> None:
+    api.get(LIST_URL, json=page_json([handler_json()], per_page=1000))
+    assert "Clear filters" not in viewer_client.get("/handlers/").text
+    assert "Clear filters" not in viewer_client.get("/handlers/?page=2&order_by=name").text
+    assert "Clear filters" in viewer_client.get("/handlers/?type=email").text

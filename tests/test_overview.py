@@ -116,3 +116,12 @@ def test_stale_handlers_have_switches_for_editors_only(
     assert 'Edit<span class="sr-only"> Old Slack</span>' in editor_page
     viewer_page = viewer_client.get("/overview/").text
     assert "Old Slack" in viewer_page and 'role="switch"' not in viewer_page
+
+
+def test_the_stale_list_shows_20_and_links_to_all_of_them(api: responses.RequestsMock, viewer_client: Client) -> None:
+    stale = [handler_json(id=i, name=f"Old {i}", is_enabled=1, last_datetime=None) for i in range(1, 31)]
+    api.get(LIST_URL, json=page_json(stale, per_page=1000))
+    page = viewer_client.get("/overview/").text
+    assert page.count('<td class="name">') == 20 and "See all 30 in the table" in page
+    table = viewer_client.get("/handlers/?is_enabled=1&activity=stale&order_by=last_datetime&order_type=ASC").text
+    assert "1–25 of 30" in table and 'value="stale" selected' in table
