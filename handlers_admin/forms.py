@@ -46,7 +46,9 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
 class IsoDateTimeField(forms.DateTimeField):
     """An ISO 8601 date or date-time; a bare date at the end of a range means the whole day."""
 
-    widget = forms.DateInput(attrs={"type": "date"})
+    # Text, not a date picker: a half-typed date reaches the server, which says what is wrong with it,
+    # instead of the browser silently sending nothing.
+    widget = forms.TextInput(attrs={"placeholder": "2026-01-31", "inputmode": "numeric", "autocomplete": "off"})
 
     def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -90,10 +90,24 @@ class ListQuery:
     order_type: str = ""
 
     @property
-    def is_filtered(self) -> bool:
-        return any(
-            (self.search, self.type, self.is_enabled is not None, self.datetime_start, self.datetime_end, self.activity)
+    def filter_count(self) -> int:
+        """How many filters are set."""
+        return sum(
+            1
+            for value in (
+                self.search,
+                self.type,
+                self.is_enabled,
+                self.datetime_start,
+                self.datetime_end,
+                self.activity,
+            )
+            if value not in ("", None)
         )
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.filter_count > 0
 
     def url_params(self) -> dict[str, str]:
         """The panel's own query string parameters: ISO dates in the member's time zone, defaults left out."""
@@ -166,7 +180,7 @@ class Column:
 COLUMNS = (
     Column(title=_("#"), order_by="notification_handler_id", optional=True),
     Column(title=_("Name"), order_by="name"),
-    Column(title=_("Type"), order_by="type"),
+    Column(title=_("Type"), order_by="type", optional=True),
     Column(title=_("Status"), order_by="is_enabled"),
     Column(
         title=_("Last activity"),

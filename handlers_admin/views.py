@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -77,6 +78,8 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         "query": query,
         "page": page,
         "freshness": table.freshness,
+        # An htmx answer also refreshes what sits outside the table: each filter's errors, the count set.
+        "oob": bool(request.htmx),
         "rows": table_rows(page.items, can_change=request.user.has_perm(CHANGE)),
         "columns": header_cells(query, sortable=True),
         "pager": pager_links(query, page.total_pages),
@@ -167,7 +170,12 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
         }
         if late:
             messages.success(request, _("Done: the API answered late, but the switch was changed."))
-        return render(request, "includes/handler_parts.html#switch", context)
+        response = render(request, "includes/handler_parts.html#switch", context)
+        if handler and not failure:
+            state = str(handler.state.label).lower()
+            announcement = _("“%(name)s” is now %(state)s.") % {"name": handler.name, "state": state}
+            response.write(render_to_string("includes/handler_parts.html#announce", {"announcement": announcement}))
+        return response
     if failure:
         tell_failure(request, failure)
     elif handler:

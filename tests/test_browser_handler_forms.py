@@ -42,7 +42,7 @@ def test_create_edit_duplicate_and_delete_end_to_end(member_page, live_server, s
     page.get_by_label("Bot token").fill("not a token")
     page.get_by_label("Chat ID").fill("-1001234567890")
     page.get_by_role("button", name="Create handler").click()
-    expect(page.get_by_text("A bot token looks like")).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text("A bot token looks like")).to_be_visible()
     expect(page.get_by_label("Chat ID")).to_have_value("-1001234567890")
     page.get_by_label("Bot token").fill(TOKEN)
     page.get_by_role("button", name="Create handler").click()

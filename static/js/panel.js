@@ -13,8 +13,46 @@ document.addEventListener("click", (event) => {
   const closer = event.target.closest("[data-close-dialog]");
   if (closer) {
     event.preventDefault();
-    closer.closest("dialog")?.remove();
+    closer.closest("dialog")?.close();
   }
+});
+
+// Focus goes where a keyboard user expects after htmx replaces part of the page: back to the switch that
+// was used, or where the link that asked says (the table's caption after paging and sorting).
+let focusedId = null;
+let dialogOpener = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  focusedId = document.activeElement?.id || null;
+  if (event.detail.target?.id === "dialog") dialogOpener = event.detail.elt;
+});
+document.addEventListener("htmx:afterSettle", (event) => {
+  const asked = event.detail.requestConfig?.elt?.dataset?.focusAfter;
+  if (asked) {
+    document.querySelector(asked)?.focus();
+  } else if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
+    document.getElementById(focusedId)?.focus();
+  }
+});
+
+// A dialog loaded by htmx opens as a real modal: focus stays inside, Escape closes it, and focus returns
+// to the button that opened it.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id !== "dialog") return;
+  const dialog = event.detail.target.querySelector("dialog");
+  if (!dialog) return;
+  // Without JavaScript the dialog is shown open in the page; here it becomes modal instead (close() would
+  // queue a "close" event that removes it).
+  dialog.removeAttribute("open");
+  dialog.addEventListener("close", () => { dialog.remove(); dialogOpener?.focus(); }, { once: true });
+  dialog.showModal();
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  // After a failed submit, the summary of what to fix takes focus.
+  document.getElementById("error-summary")?.focus();
+  // On a phone the filters start folded behind their button, so the table is on the first screen.
+  const fold = document.querySelector(".filters-fold");
+  if (fold && window.matchMedia("(max-width: 700px)").matches) fold.open = false;
 });
 
 // htmx swaps nothing on an error answer; without this a failed click would look like nothing happened.
