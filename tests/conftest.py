@@ -1,5 +1,6 @@
 import os
 import threading
+from pathlib import Path
 
 import pytest
 import responses
@@ -153,3 +154,25 @@ def receiver(settings):
         settings.TEST_SEND_RECEIVER = f"http://127.0.0.1:{server.server_address[1]}"
         settings.TEST_SEND_RESOLVER = dict(PUBLIC)
         yield server
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def accessible():
+    """Checks a page with axe-core (installed by scripts/test from the npm registry) and for sideways scroll."""
+    assert AXE.exists(), "axe-core is missing: run scripts/test, which installs it with npm"
+
+    def check(page, where: str) -> None:
+        page.evaluate(AXE.read_text() + "\n;0")
+        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        violations = [
+            (violation["id"], violation["impact"], [node["target"] for node in violation["nodes"]][:3])
+            for violation in results["violations"]
+        ]
+        assert violations == [], (where, violations)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (where, f"{overflow}px of sideways scroll")
+
+    return check

@@ -1,0 +1,60 @@
+"""axe-core finds nothing on any page, at desktop width and at 390 px, and no page scrolls sideways."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from handlers_admin.handler_types import HANDLER_TYPES
+from handlers_admin.roles import Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(WIDTHS))
+def screen(request, member_page, live_server, sandbox) -> tuple[Page, str, object]:
+    server = sandbox()
+    page = member_page(Role.ADMIN)
+    page.set_viewport_size(WIDTHS[request.param])
+    return page, live_server.url, server
+
+
+def test_every_page_is_accessible(screen, accessible) -> None:
+    page, base, _server = screen
+    for path in (
+        "/handlers/",
+        "/handlers/?type=slack&is_enabled=1&activity=idle30d&order_by=name&order_type=ASC",
+        "/handlers/?results_per_page=1000",
+        "/handlers/?datetime_start=2026-0",
+        "/handlers/3/",
+        "/handlers/3/edit/",
+        "/handlers/3/delete/",
+        "/overview/",
+        "/audit/",
+        "/accounts/password_change/",
+        "/handlers/999999/",
+        "/no-such-page/",
+    ):
+        page.goto(base + path)
+        accessible(page, path)
+
+
+def test_the_create_form_with_each_type_is_accessible(screen, accessible) -> None:
+    page, base, _server = screen
+    page.goto(base + "/handlers/new/")
+    for handler_type in HANDLER_TYPES.values():
+        page.get_by_role("radio", name=str(handler_type.label), exact=True).check()
+        expect(page.locator("#type-fields legend")).to_have_count(1)
+        expect(page.locator("#type-fields legend")).to_contain_text(str(handler_type.label))
+        accessible(page, f"new {handler_type.slug}")
+    page.get_by_role("button", name="Create handler").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    accessible(page, "new, with errors")
+
+
+def test_the_delete_dialog_is_accessible(screen, accessible) -> None:
+    page, base, _server = screen
+    page.goto(base + "/handlers/3/")
+    page.get_by_role("link", name="Delete").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    accessible(page, "delete dialog")
