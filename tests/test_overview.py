@@ -76,7 +76,7 @@ def test_the_overview_fetches_every_page_at_1000(api: responses.RequestsMock, vi
     mock_all(api, 2500)
     response = viewer_client.get("/overview/")
     assert response.status_code == 200 and len(api.calls) == 3
-    assert '<svg class="chart"' in response.text and "2500" in response.text
+    assert '<ul class="bars">' in response.text and "2500" in response.text
     assert "SECRET" not in response.text
 
 
@@ -89,7 +89,7 @@ def test_the_rate_limit_is_a_friendly_message(api: responses.RequestsMock, viewe
     )
     response = viewer_client.get("/overview/")
     assert response.status_code == 200 and "Try again in 42 seconds" in response.text
-    assert '<svg class="chart"' not in response.text  # no figures that were never loaded
+    assert '<ul class="bars">' not in response.text  # no figures that were never loaded
 
 
 def test_stale_handlers_have_switches_for_editors_only(
