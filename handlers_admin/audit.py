@@ -166,3 +166,18 @@ def tested(
         outcome=AuditEntry.Outcome.DONE if delivered else AuditEntry.Outcome.REFUSED,
         message=result,
     )
+
+
+def member_changed(
+    actor: User, action: str, *, member: str, changes: dict[str, tuple[str | None, str | None]] | None = None
+) -> None:
+    """A change to a member's account; the member's name is kept with it, like a handler's."""
+    AuditEntry.objects.create(
+        actor=actor,
+        actor_name=actor.get_username()[:150],
+        action=action,
+        handler_name=member[:512],
+        changes=[
+            {"field": field, "before": before, "after": after} for field, (before, after) in (changes or {}).items()
+        ],
+    )

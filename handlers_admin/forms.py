@@ -2,6 +2,7 @@ from datetime import UTC, datetime, time
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from handlers_admin.handler_types import (
 )
 from handlers_admin.models import AuditEntry, MirroredHandler
 from handlers_admin.presenters import mask
+from handlers_admin.roles import Role
 from handlers_admin.table import ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery, activity_choices
 
 # Servers cut longer values silently, so the form refuses them with the limit in words.
@@ -340,3 +342,18 @@ class AuditFilterForm(forms.Form):
         if data.get("date_to"):
             entries = entries.filter(created__lte=timezone.make_aware(datetime.combine(data["date_to"], time.max)))
         return entries
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("What they type to sign in: letters, digits and @ . + - _ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER, widget=Select)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, widget=Select)

@@ -30,6 +30,10 @@ class AuditEntry(models.Model):
         SIGN_OUT = "sign_out", _("Signed out")
         SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
         TEST = "test", _("Sent a test")
+        MEMBER_ADDED = "member_added", _("Added a member")
+        MEMBER_CHANGED = "member_changed", _("Changed a member's role")
+        MEMBER_DISABLED = "member_disabled", _("Stopped a member signing in")
+        MEMBER_ENABLED = "member_enabled", _("Let a member sign in again")
 
     class Outcome(models.TextChoices):
         DONE = "done", _("Done")

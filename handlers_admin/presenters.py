@@ -19,6 +19,7 @@ from django.utils.translation import gettext, ngettext
 
 from handlers_admin.client import Handler, State
 from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, SECRET_FIELDS
+from handlers_admin.roles import Role
 
 if TYPE_CHECKING:
     from handlers_admin.models import AuditEntry
@@ -36,7 +37,12 @@ def icon_name(slug: str) -> str:
 
 def field_label(key: str) -> str:
     """The label of an API field, as the forms show it."""
-    names = {"name": gettext("Name"), "type": gettext("Type"), "is_enabled": gettext("Enabled")}
+    names = {
+        "name": gettext("Name"),
+        "type": gettext("Type"),
+        "is_enabled": gettext("Enabled"),
+        "role": gettext("Role"),
+    }
     return names.get(key) or (str(ALL_FIELDS[key].label) if key in ALL_FIELDS else key)
 
 
@@ -313,6 +319,8 @@ def describe_change(change: dict[str, object]) -> str:
         if field == "is_enabled":
             name = str(value).upper()
             return str(State[name].label) if name in State.names else str(value)
+        if field == "role" and str(value) in Role.values:
+            return str(Role(str(value)).label)
         return type_label(str(value)) if field == "type" else str(value)
 
     if change.get("before") is None:

@@ -22,4 +22,7 @@ urlpatterns = [
     path("handlers/refresh/", views.mirror_refresh, name="mirror_refresh"),
     path("overview/", views.overview, name="overview"),
     path("audit/", views.audit, name="audit"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/<int:member_id>/role/", views.member_role, name="member_role"),
+    path("members/<int:member_id>/access/", views.member_access, name="member_access"),
 ]

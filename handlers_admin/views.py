@@ -4,10 +4,11 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -20,15 +21,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import exports, send_test, services
+from handlers_admin import exports, members, send_test, services
 from handlers_admin.budget import whole_number
 from handlers_admin.client import ApiError, Handler, NotFound, State
-from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, ToggleForm
+from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, MemberForm, RoleForm, ToggleForm
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
 from handlers_admin.models import AuditEntry
 from handlers_admin.overview import summarize
 from handlers_admin.presenters import handler_row, public_settings, setting_rows, table_rows, type_label
-from handlers_admin.roles import CHANGE, DELETE
+from handlers_admin.roles import CHANGE, DELETE, Role
 from handlers_admin.table import ListQuery, export_query, header_cells, pager_links, querystring
 
 # Error reports must not carry the secrets these forms post.
@@ -425,3 +426,66 @@ def handler_delete(request: HtmxRequest, handler: Handler) -> HttpResponse:
         target = reverse("handler_list")
     # From the dialog, the whole browser moves on, not just the dialog's form.
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+MANAGE_MEMBERS = "auth.change_user"
+
+
+def admin_of(request: HttpRequest) -> User:
+    """The signed-in admin: every members view requires a permission no anonymous visitor has."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@never_cache  # the answer that adds a member shows their password
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+def member_list(request: HttpRequest) -> HttpResponse:
+    """The team's members; adding one shows their one-time password on this answer only."""
+    form, new_password = MemberForm(), ""
+    if request.method == "POST":
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            try:
+                new_password = members.add(
+                    admin_of(request), username=form.cleaned_data["username"], role=Role(form.cleaned_data["role"])
+                )
+            except members.Refused as e:
+                form.add_error("username", str(e))
+            else:
+                form = MemberForm()
+    context = {"form": form, "members": members.listed(), "role_choices": Role.choices, "new_password": new_password}
+    context["new_member"] = request.POST.get("username", "") if new_password else ""
+    return render(request, "handlers_admin/members.html", context)
+
+
+@require_POST
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=member_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            members.change_role(admin_of(request), member, Role(form.cleaned_data["role"]))
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.")
+                % {"name": member.get_username(), "role": Role(form.cleaned_data["role"]).label},
+            )
+        except members.Refused as e:
+            messages.error(request, str(e))
+    return redirect("member_list")
+
+
+@require_POST
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+def member_access(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=member_id)
+    allowed = request.POST.get("allowed") == "1"
+    try:
+        members.allow_sign_in(admin_of(request), member, allowed=allowed)
+    except members.Refused as e:
+        messages.error(request, str(e))
+    else:
+        text = _("%(name)s can sign in again.") if allowed else _("%(name)s can no longer sign in.")
+        messages.success(request, text % {"name": member.get_username()})
+    return redirect("member_list")

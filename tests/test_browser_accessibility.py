@@ -31,6 +31,7 @@ def test_every_page_is_accessible(screen, accessible) -> None:
         "/handlers/3/delete/",
         "/overview/",
         "/audit/",
+        "/members/",
         "/accounts/password_change/",
         "/handlers/999999/",
         "/no-such-page/",
