@@ -47,6 +47,22 @@ document.addEventListener("htmx:afterSwap", (event) => {
   dialog.showModal();
 });
 
+// Tab and Shift+Tab go round the open dialog's controls instead of leaving for the browser's own.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab") return;
+  const dialog = document.querySelector("dialog[open]");
+  if (!dialog) return;
+  const controls = [...dialog.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])")]
+    .filter((control) => !control.disabled);
+  if (!controls.length) return;
+  const first = controls[0], last = controls[controls.length - 1];
+  if (event.shiftKey ? document.activeElement === first || !dialog.contains(document.activeElement)
+                     : document.activeElement === last || !dialog.contains(document.activeElement)) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  }
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   // After a failed submit, the summary of what to fix takes focus.
   document.getElementById("error-summary")?.focus();
