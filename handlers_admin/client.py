@@ -52,14 +52,20 @@ class HandlerPage:
     per_page: int
     total: int
     total_pages: int
+    # Where the page starts among all items, when not where its number says (see ListQuery.shift).
+    start: int | None = None
 
     @property
     def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.items else 0
+        return self.offset + 1 if self.items else 0
 
     @property
     def last_index(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.items)
+        return self.offset + len(self.items)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page if self.start is None else self.start
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ TOO_LONG = _("This can have at most %(limit_value)d characters (it has %(show_va
 STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for state in State)]
 
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
-SILENTLY_CORRECTED = ("page", "results_per_page", "order_by", "order_type")
+SILENTLY_CORRECTED = ("page", "shift", "results_per_page", "order_by", "order_type")
 
 
 def mirrored_foreign_types() -> list[str]:
@@ -107,7 +107,8 @@ class HandlerFilterForm(forms.Form):
     )
     order_by = forms.ChoiceField(required=False, choices=[(f, f) for f in ORDER_FIELDS], widget=forms.HiddenInput)
     order_type = forms.ChoiceField(required=False, choices=[("ASC", "ASC"), ("DESC", "DESC")], widget=forms.HiddenInput)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**9, widget=forms.HiddenInput)
+    shift = forms.IntegerField(required=False, min_value=0, max_value=1000, widget=forms.HiddenInput)
 
     def __init__(self, data: Any = None, *, variant: str) -> None:
         if data is not None and data.get("results_per_page") not in [str(n) for n in PER_PAGE_CHOICES]:

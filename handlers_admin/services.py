@@ -41,19 +41,33 @@ class TablePage:
     freshness: mirror.Freshness
 
 
-def list_page(query: ListQuery, *, refresh: bool = False) -> TablePage:
-    """A page of the table, from the mirror; a page past the end (after deletions, or an old link) shows
-    the last one instead."""
-    freshness = mirror.ensure_fresh(force=refresh)
+def list_page(query: ListQuery) -> TablePage:
+    """A page of the table, from the mirror, brought up to date first if it is old."""
+    freshness = mirror.ensure_fresh()
+    query, page = read_page(query)
+    return TablePage(query=query, page=page, freshness=freshness)
+
+
+def read_page(query: ListQuery) -> tuple[ListQuery, HandlerPage]:
+    """A page of the table as the mirror has it now; a page past the end (after deletions, or an old link)
+    shows the last one instead."""
     rows = query.handlers(timezone.now())
     total = rows.count()
     total_pages = max(1, math.ceil(total / query.results_per_page))
     if query.page > total_pages:
-        query = replace(query, page=total_pages)
-    start = (query.page - 1) * query.results_per_page
+        query = replace(query, page=total_pages, shift=0)
+    start = max(0, (query.page - 1) * query.results_per_page - query.shift)
     items = [mirror.as_handler(row) for row in rows[start : start + query.results_per_page]]
-    page = HandlerPage(items, query.page, query.results_per_page, total, total_pages)
-    return TablePage(query=query, page=page, freshness=freshness)
+    page = HandlerPage(items, query.page, query.results_per_page, total, total_pages, start=start)
+    return query, page
+
+
+def rows_left(query: ListQuery, shown: list[int]) -> int:
+    """How many of the rows a page shows no longer match its filters (after switches made on it)."""
+    if not query.is_filtered or not shown:
+        return 0
+    still = query.handlers(timezone.now()).filter(id__in=shown).count()
+    return len(shown) - still
 
 
 def all_handlers(query: ListQuery | None = None) -> tuple[list[Handler], mirror.Freshness]:

@@ -88,6 +88,9 @@ class ListQuery:
     activity: str = ""
     order_by: str = ""
     order_type: str = ""
+    # How many rows the pages from this one on start earlier than their number says: rows switched on an
+    # earlier page that no longer match the filters left the results, and would otherwise be skipped over.
+    shift: int = 0
 
     @property
     def filter_count(self) -> int:
@@ -216,7 +219,7 @@ def header_cells(query: ListQuery, *, sortable: bool) -> list[HeaderCell]:
         else:
             ascending, aria_sort = False, ""
             direction = "DESC" if column.order_by in NEWEST_FIRST else "ASC"
-        url = querystring(query, order_by=column.order_by, order_type=direction, page="")
+        url = querystring(query, order_by=column.order_by, order_type=direction, page="", shift="")
         cells.append(
             HeaderCell(
                 title=column.title,
@@ -236,7 +239,8 @@ def pager_links(query: ListQuery, total_pages: int) -> list[tuple["StrPromise", 
     def link(number: int) -> str | None:
         if not 1 <= number <= total_pages or number == query.page:
             return None
-        return querystring(query, page=number if number > 1 else "")
+        shift = query.shift if number > 1 and query.shift else ""
+        return querystring(query, page=number if number > 1 else "", shift=shift)
 
     return [
         (_("First"), link(1)),
@@ -248,4 +252,4 @@ def pager_links(query: ListQuery, total_pages: int) -> list[tuple["StrPromise", 
 
 def export_query(query: ListQuery) -> str:
     """The filters and order of a view, without its paging: an export holds every matching handler."""
-    return querystring(replace(query, page=1, results_per_page=DEFAULT_PER_PAGE))
+    return querystring(replace(query, page=1, shift=0, results_per_page=DEFAULT_PER_PAGE))

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import wraps
 
 from django.conf import settings
@@ -150,6 +151,33 @@ def error_status(error: ApiError) -> int:
     return {404: 404, 429: 429}.get(error.status or 0, 502)
 
 
+@dataclass(frozen=True, kw_only=True)
+class TablePlace:
+    """The page of the table a switch was used on: its filters and the rows it shows."""
+
+    query: ListQuery
+    shown: list[int]
+
+    @classmethod
+    def posted(cls, request: HttpRequest) -> "TablePlace | None":
+        shown = [number for text in request.POST.get("shown", "").split(",") if (number := whole_number(text))]
+        if not shown:
+            return None
+        return cls(query=HandlerFilterForm(request.POST, variant=settings.API_VARIANT).query(), shown=shown)
+
+    def left(self, handler_id: int) -> bool:
+        """Whether the switched handler no longer matches the filters (it stays on the page until it is left)."""
+        return self.query.is_filtered and services.rows_left(self.query, [handler_id]) == 1
+
+    def pager(self, request: HttpRequest) -> str:
+        """The pager again, so that the next page starts where rows that left the results would put it."""
+        query, page = services.read_page(replace(self.query, shift=services.rows_left(self.query, self.shown)))
+        context = {"page": page, "pager": pager_links(query, page.total_pages), "export_query": export_query(query)}
+        return render_to_string(
+            "handlers_admin/handler_list.html#pager", context | {"pager_oob": True}, request=request
+        )
+
+
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
 def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
@@ -163,10 +191,12 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
         shown = handler or Handler(
             id=handler_id, type="", name="", settings={}, state=State.OFF, created=None, last_activity=None
         )
+        place = TablePlace.posted(request)
         context = {
             "row": handler_row(shown),
             "toggle_error": failure.message if failure else "",
             "unconfirmed": isinstance(failure, services.Unconfirmed),
+            "left_filters": place.left(handler_id) if place else False,
             "can_change": True,
         }
         if late:
@@ -176,6 +206,8 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
             state = str(handler.state.label).lower()
             announcement = _("“%(name)s” is now %(state)s.") % {"name": handler.name, "state": state}
             response.write(render_to_string("includes/handler_parts.html#announce", {"announcement": announcement}))
+        if place:
+            response.write(place.pager(request))
         return response
     if failure:
         tell_failure(request, failure)

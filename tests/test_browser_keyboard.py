@@ -64,3 +64,27 @@ def test_a_half_typed_date_is_an_error_while_the_other_filters_apply(table: Page
     types = table.locator("#handler-table tbody td.opt:nth-child(3)").all_inner_texts()
     assert types and all(text.strip().endswith("Slack") for text in types)
     expect(table).to_have_url(re.compile("type=slack"))
+
+
+def test_switching_off_a_whole_page_of_on_handlers_then_paging_skips_nothing(member_page, live_server, sandbox) -> None:
+    sandbox()
+    page = member_page(Role.EDITOR)
+    page.goto(f"{live_server.url}/handlers/?is_enabled=1&results_per_page=10&order_by=name&order_type=ASC")
+    ids = page.locator("#handler-table tbody td:first-child")
+    first_page = ids.all_inner_texts()
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator("#table-caption")).to_contain_text("Handlers 11–20")
+    second_page = ids.all_inner_texts()
+    page.get_by_role("link", name="Previous").click()
+    expect(page.locator("#table-caption")).to_contain_text("Handlers 1–10")
+
+    switches = page.locator("#handler-table input[role=switch]")
+    for number in range(10):
+        switches.nth(number).click()
+        expect(page.locator("#handler-table tbody tr").nth(number)).to_contain_text("No longer matches the filters")
+    assert ids.all_inner_texts() == first_page  # the switched rows stay where they were
+
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"page=2&.*shift=10"))
+    expect(ids.first).to_have_text(second_page[0])
+    assert ids.all_inner_texts() == second_page

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import responses
 from django.test import Client
@@ -68,3 +70,17 @@ def test_a_handler_the_mirror_does_not_know_is_read_first(api: responses.Request
     response = editor_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX)
     assert [call.request.method for call in api.calls] == ["GET", "POST"]
     assert 'aria-label="Enabled: New upstream"' in response.text
+
+
+def test_a_switched_row_that_leaves_the_filters_says_so_and_paging_keeps_its_place(
+    api: responses.RequestsMock, editor_client: Client, mirrored
+) -> None:
+    mirrored(*[handler_json(id=i, name=f"H{i:02d}", type="slack", settings={"slack": "x"}) for i in range(1, 31)])
+    api.post(one_url(30), json={"data": {"id": 30}})
+    shown = ",".join(str(i) for i in range(30, 20, -1))
+    data = {"is_enabled": "1", "results_per_page": "10", "shown": shown, "page": "1", "shift": "0"}
+    response = editor_client.post("/handlers/30/toggle/", data, headers=HTMX)
+    assert "No longer matches the filters" in response.text
+    assert 'id="pager" hx-swap-oob="true"' in response.text
+    next_link = re.search(r'href="([^"]+)"[^>]*>Next<', response.text)[1]
+    assert "shift=1" in next_link and "page=2" in next_link and "is_enabled=1" in next_link
