@@ -38,6 +38,7 @@ def test_every_page_is_accessible(screen, accessible) -> None:
     ):
         page.goto(base + path)
         accessible(page, path)
+        assert page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height") <= 80
 
 
 def test_the_create_form_with_each_type_is_accessible(screen, accessible) -> None:
