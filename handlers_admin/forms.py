@@ -23,6 +23,7 @@ from handlers_admin.presenters import mask
 from handlers_admin.roles import Role
 from handlers_admin.table import ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery, activity_choices
 
+NOT_A_DATE = _("Enter a date like 2026-01-31.")
 # Servers cut longer values silently, so the form refuses them with the limit in words.
 TOO_LONG = _("This can have at most %(limit_value)d characters (it has %(show_value)d).")
 STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for state in State)]
@@ -93,14 +94,12 @@ class HandlerFilterForm(forms.Form):
         label=_("Status"), required=False, choices=STATUS_CHOICES, coerce=int, empty_value=None, widget=Select
     )
     activity = forms.ChoiceField(label=_("Last activity"), required=False, widget=Select)
-    datetime_start = IsoDateTimeField(
-        label=_("Created from"), required=False, error_messages={"invalid": _("Enter a date like 2026-01-31.")}
-    )
+    datetime_start = IsoDateTimeField(label=_("Created from"), required=False, error_messages={"invalid": NOT_A_DATE})
     datetime_end = IsoDateTimeField(
         label=_("Created until"),
         required=False,
         end_of_day=True,
-        error_messages={"invalid": _("Enter a date like 2026-01-31.")},
+        error_messages={"invalid": NOT_A_DATE},
     )
     results_per_page = forms.TypedChoiceField(
         label=_("Per page"), required=False, coerce=int, widget=Select, choices=[(n, n) for n in PER_PAGE_CHOICES]
@@ -303,13 +302,13 @@ class AuditFilterForm(forms.Form):
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a date like 2026-01-31.")},
+        error_messages={"invalid": NOT_A_DATE},
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a date like 2026-01-31.")},
+        error_messages={"invalid": NOT_A_DATE},
     )
 
     def __init__(self, data: Any = None) -> None:
