@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,9 +11,21 @@ from django.http import HttpRequest
 
 from handlers_admin.client import ApiError, NotSent, OutcomeUnknown
 from handlers_admin.handler_types import NAME_MAX_LENGTH, SECRET_FIELDS
-from handlers_admin.models import AuditEntry, MirroredHandler
+from handlers_admin.models import AuditEntry, Job, MirroredHandler
 
 Action = AuditEntry.Action
+
+# The job whose items are being done, so that each item's entry links to it.
+_job: ContextVar[Job | None] = ContextVar("audit_job", default=None)
+
+
+@contextmanager
+def for_job(job: Job) -> Iterator[None]:
+    token = _job.set(job)
+    try:
+        yield
+    finally:
+        _job.reset(token)
 
 
 def change(field: str, before: str | None, after: str | None) -> dict[str, Any]:
@@ -41,6 +54,7 @@ def recorded(
         handler_name=name[:512],
         handler_type=handler_type[:40],
         changes=list(changes),
+        job=_job.get(),
     )
     try:
         yield entry

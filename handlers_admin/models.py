@@ -55,6 +55,7 @@ class AuditEntry(models.Model):
     changes = models.JSONField(_("changes"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome, default=Outcome.DONE)
     message = models.TextField(_("message"), blank=True)
+    job = models.ForeignKey("Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -99,3 +100,67 @@ class MirrorRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finished:%Y-%m-%d %H:%M:%S}: {self.count} handlers in {self.calls} calls"
+
+
+class Job(models.Model):
+    """Work on many handlers at once (a bulk action or an import), run by the worker, paced by the budget."""
+
+    class Kind(models.TextChoices):
+        ENABLE = "enable", _("Switch on")
+        DISABLE = "disable", _("Switch off")
+        DELETE = "delete", _("Delete")
+        IMPORT = "import", _("Import")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by_name = models.CharField(max_length=150)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    # Set by the worker as it works: a job whose worker stopped is taken up again by the next worker.
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class JobItem(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        # The call was sent and its answer not recorded yet: after a restart, it is checked before a retry.
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    handler_id = models.BigIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=512, blank=True)
+    handler_type = models.CharField(max_length=40, blank=True)
+    # An import row's fields, secrets included, sealed; emptied as soon as the item is done with.
+    sealed_fields = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome, default=Outcome.PENDING, db_index=True)
+    message = models.TextField(blank=True)
+    sent = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.job} item {self.position}"

@@ -1,0 +1,206 @@
+"""Bulk actions and imports as jobs: started by people, run by the worker process one item at a time,
+paced by the call budget's background share (the people's reserve stays theirs). Each item's outcome is
+recorded before the next begins, so a job taken up again after its worker stopped acts on no item twice."""
+
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from handlers_admin import audit, budget, mirror, services
+from handlers_admin.client import ApiError, NotFound, RateLimited, State
+from handlers_admin.models import Job, JobItem, MirroredHandler
+
+Kind, Outcome = Job.Kind, JobItem.Outcome
+# A running job whose worker has not said anything for this long is taken up by the next worker.
+ABANDONED_AFTER = timedelta(minutes=2)
+WORKER_HEARTBEAT_KEY = "worker:heartbeat"
+
+
+def start_bulk(actor: User, kind: str, handler_ids: Iterable[int]) -> Job:
+    """A job doing one action to each handler, in the order given."""
+    ids = list(dict.fromkeys(handler_ids))
+    known = {row.id: row for row in MirroredHandler.objects.filter(id__in=ids)}
+    with transaction.atomic():
+        job = Job.objects.create(kind=kind, created_by=actor, created_by_name=actor.get_username()[:150])
+        JobItem.objects.bulk_create(
+            JobItem(
+                job=job,
+                position=position,
+                handler_id=handler_id,
+                name=known[handler_id].name if handler_id in known else "",
+                handler_type=known[handler_id].type if handler_id in known else "",
+            )
+            for position, handler_id in enumerate(ids)
+        )
+        enqueue(job)
+    return job
+
+
+def enqueue(job: Job) -> None:
+    from handlers_admin.tasks import run_job
+
+    transaction.on_commit(lambda: run_job.enqueue(job.pk))
+
+
+def cancel(job: Job) -> None:
+    """Asks the worker to stop after the item it is on; items not begun are marked cancelled."""
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    if job.status == Job.Status.QUEUED:
+        _close(job)
+
+
+def retry_failed(job: Job) -> int:
+    """Runs the failed items again; returns how many."""
+    with transaction.atomic():
+        count = job.items.filter(outcome=Outcome.FAILED).update(outcome=Outcome.PENDING, message="", finished=None)
+        if count:
+            Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, cancel_requested=False, finished=None)
+            enqueue(job)
+    return count
+
+
+def counts(job: Job) -> dict[str, int]:
+    """How many items have each outcome, and in all."""
+    found = dict(job.items.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    return {outcome: found.get(outcome, 0) for outcome in Outcome.values} | {"total": sum(found.values())}
+
+
+def take_up_abandoned() -> int:
+    """Enqueues again the jobs whose worker stopped midway; returns how many."""
+    stale = timezone.now() - ABANDONED_AFTER
+    abandoned = Job.objects.filter(status=Job.Status.RUNNING).filter(Q(heartbeat__lt=stale) | Q(heartbeat=None))
+    for job in abandoned:
+        enqueue(job)
+    return len(abandoned)
+
+
+def beat(job: Job | None = None) -> None:
+    """Tells that the worker is alive, and working on this job."""
+    cache.set(WORKER_HEARTBEAT_KEY, time.time(), None)
+    if job is not None:
+        Job.objects.filter(pk=job.pk).update(heartbeat=timezone.now())
+
+
+def process(job_id: int) -> None:
+    """Does the job's items that are not done yet. Claims the job first, so that two workers never share one."""
+    stale = timezone.now() - ABANDONED_AFTER
+    claimable = Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING) & (
+        Q(heartbeat__lt=stale) | Q(heartbeat=None)
+    )
+    if not Job.objects.filter(claimable, pk=job_id).update(status=Job.Status.RUNNING, heartbeat=timezone.now()):
+        return
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.started is None:
+        Job.objects.filter(pk=job.pk).update(started=timezone.now())
+    actor: User | AnonymousUser = job.created_by or AnonymousUser()
+    with audit.for_job(job), budget.background():
+        for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
+            if _cancel_requested(job):
+                break
+            beat(job)
+            _do(job, item, actor)
+    _close(job)
+
+
+def _close(job: Job) -> None:
+    job.refresh_from_db()
+    if job.cancel_requested:
+        job.items.filter(outcome=Outcome.PENDING).update(outcome=Outcome.CANCELLED, finished=timezone.now())
+        job.status = Job.Status.CANCELLED
+    elif job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]).exists():
+        return  # stopped on the way: the next worker takes it up
+    else:
+        job.status = Job.Status.DONE
+    job.finished = timezone.now()
+    job.save(update_fields=["status", "finished"])
+
+
+def _cancel_requested(job: Job) -> bool:
+    return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+
+def _finish(item: JobItem, outcome: str, message: str = "") -> None:
+    item.outcome, item.message, item.finished = outcome, message, timezone.now()
+    item.sealed_fields = ""
+    item.save(update_fields=["outcome", "message", "finished", "sealed_fields"])
+
+
+def _do(job: Job, item: JobItem, actor: User | AnonymousUser) -> None:
+    if item.outcome == Outcome.SENDING and _confirmed_after_restart(job, item):
+        return
+    if skipped := _already_done(job, item):
+        _finish(item, Outcome.SKIPPED, skipped)
+        return
+    while True:
+        item.outcome, item.sent = Outcome.SENDING, timezone.now()
+        item.save(update_fields=["outcome", "sent"])  # recorded before the call goes
+        try:
+            _act(job, item, actor)
+        except RateLimited as wait:
+            # Nothing was done: the budget or the server refused before acting. Wait, then try again.
+            item.outcome = Outcome.PENDING
+            item.save(update_fields=["outcome"])
+            if not _wait(job, wait.retry_after):
+                return
+            continue
+        except NotFound:
+            _finish(item, Outcome.SKIPPED, _("It does not exist any more."))
+        except ApiError as e:
+            _finish(item, Outcome.FAILED, e.message)
+        else:
+            _finish(item, Outcome.DONE)
+        return
+
+
+def _act(job: Job, item: JobItem, actor: User | AnonymousUser) -> None:
+    assert item.handler_id is not None
+    if job.kind in (Kind.ENABLE, Kind.DISABLE):
+        services.toggle(actor, item.handler_id, enabled=job.kind == Kind.ENABLE)
+    elif job.kind == Kind.DELETE:
+        handler = services.known_handler(item.handler_id) or services.get_handler(item.handler_id)
+        services.delete(actor, handler)
+
+
+def _already_done(job: Job, item: JobItem) -> str:
+    """Why the item needs no call, from the mirror; "" when it does."""
+    if job.kind not in (Kind.ENABLE, Kind.DISABLE):
+        return ""
+    row = mirror.get(item.handler_id or 0)
+    if row is None:
+        return ""
+    if (row.state != State.OFF) == (job.kind == Kind.ENABLE):
+        return _("It was already on.") if job.kind == Kind.ENABLE else _("It was already off.")
+    return ""
+
+
+def _confirmed_after_restart(job: Job, item: JobItem) -> bool:
+    """An item whose call was sent when the worker stopped: a read says whether it was done."""
+    try:
+        handler = services.get_handler(item.handler_id or 0)
+    except NotFound:
+        done = job.kind == Kind.DELETE
+    except ApiError:
+        return False
+    else:
+        done = job.kind != Kind.DELETE and (handler.state != State.OFF) == (job.kind == Kind.ENABLE)
+    if done:
+        _finish(item, Outcome.DONE, _("Confirmed by a read after the worker was restarted."))
+    return done
+
+
+def _wait(job: Job, seconds: float) -> bool:
+    """Waits for the budget, a second at a time, staying alive; False when the job was cancelled meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _cancel_requested(job):
+            return False
+        beat(job)
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    return True
