@@ -4,8 +4,10 @@ recorded before the next begins, so a job taken up again after its worker stoppe
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from handlers_admin import audit, budget, mirror, services
 from handlers_admin.client import ApiError, NotFound, RateLimited, State
 from handlers_admin.models import Job, JobItem, MirroredHandler
+from handlers_admin.roles import CHANGE, DELETE
 
 Kind, Outcome = Job.Kind, JobItem.Outcome
 # A running job whose worker has not said anything for this long is taken up by the next worker.
@@ -204,3 +207,29 @@ def _wait(job: Job, seconds: float) -> bool:
         beat(job)
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
     return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Progress:
+    counts: dict[str, int]
+    # Minutes the rest is expected to take, paced by the budget's background share; None when nothing is left.
+    minutes_left: float | None
+
+    @property
+    def finished_items(self) -> int:
+        return self.counts["total"] - self.counts["pending"] - self.counts["sending"]
+
+
+def progress(job: Job) -> Progress:
+    counted = counts(job)
+    left = counted["pending"] + counted["sending"]
+    per_minute = max(1, budget.limit() - settings.API_BUDGET_RESERVE)
+    return Progress(
+        counts=counted, minutes_left=left / per_minute if left and job.status != Job.Status.CANCELLED else None
+    )
+
+
+def allowed_kinds(user: User | AnonymousUser) -> list[Job.Kind]:
+    """The bulk actions a member's role allows."""
+    kinds = [Kind.ENABLE, Kind.DISABLE] if user.has_perm(CHANGE) else []
+    return kinds + ([Kind.DELETE] if user.has_perm(DELETE) else [])

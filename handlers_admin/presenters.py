@@ -186,6 +186,8 @@ class Row:
     state: State
     # Whether the panel can change it: not a type the product's API refuses to change.
     changeable: bool
+    # Whether the member has it in their selection for a bulk action.
+    selected: bool
     on: bool
     state_class: str
     state_label: SafeString
@@ -212,7 +214,9 @@ class RowMaker:
     took most of the page's time. What does not depend on the row (URL shapes, labels, type cells) is
     worked out once too."""
 
-    def __init__(self, *, can_change: bool = False, edit_links: bool = False) -> None:
+    def __init__(
+        self, *, can_change: bool = False, edit_links: bool = False, selected: frozenset[int] | None = None
+    ) -> None:
         self.clock = Clock()
         prefix = get_script_prefix()
         self.detail_url = _url_shape("handler_detail", prefix)
@@ -222,8 +226,15 @@ class RowMaker:
         self.switch_label = gettext("Enabled: %(name)s")
         self.no_name = _escaped(gettext("(no name)"))
         self.type_cells: dict[str, SafeString] = {}
-        self.context = {"can_change": can_change, "edit_links": edit_links, "toggle_error": None}
-        self.shapes: dict[tuple[State, bool], str] = {}
+        # Rows have a box to select them for a bulk action when the table offers selection.
+        self.selected = selected
+        self.context = {
+            "can_change": can_change,
+            "edit_links": edit_links,
+            "toggle_error": None,
+            "selectable": selected is not None,
+        }
+        self.shapes: dict[tuple[State, bool, bool], str] = {}
 
     def type_cell(self, slug: str) -> SafeString:
         if slug not in self.type_cells:
@@ -232,7 +243,10 @@ class RowMaker:
         return self.type_cells[slug]
 
     def row(self, handler: Handler) -> Row:
-        return self._row(handler.state, handler.type in HANDLER_TYPES, self._values(handler))
+        return self._row(*self._kind(handler), self._values(handler))
+
+    def _kind(self, handler: Handler) -> tuple[State, bool, bool]:
+        return handler.state, handler.type in HANDLER_TYPES, handler.id in (self.selected or ())
 
     def _values(self, handler: Handler) -> dict[str, SafeString]:
         name = _escaped(handler.name)
@@ -249,10 +263,11 @@ class RowMaker:
             "created": self.clock.time(handler.created),
         }
 
-    def _row(self, state: State, changeable: bool, values: dict[str, SafeString]) -> Row:
+    def _row(self, state: State, changeable: bool, selected: bool, values: dict[str, SafeString]) -> Row:
         return Row(
             state=state,
             changeable=changeable,
+            selected=selected,
             on=state != State.OFF,
             state_class=state.name.lower(),
             state_label=self.state_labels[state],
@@ -261,7 +276,7 @@ class RowMaker:
 
     def html(self, handler: Handler) -> SafeString:
         """The row partial's markup for a handler."""
-        kind = (handler.state, handler.type in HANDLER_TYPES)
+        kind = self._kind(handler)
         shape = self.shapes.get(kind)
         if shape is None:
             slots = self._row(*kind, {name: _slot(name) for name in ROW_VALUES})
@@ -285,8 +300,10 @@ ROW_VALUES = (
 )
 
 
-def table_rows(handlers: list[Handler], *, can_change: bool, edit_links: bool = False) -> list[SafeString]:
-    maker = RowMaker(can_change=can_change, edit_links=edit_links)
+def table_rows(
+    handlers: list[Handler], *, can_change: bool, edit_links: bool = False, selected: frozenset[int] | None = None
+) -> list[SafeString]:
+    maker = RowMaker(can_change=can_change, edit_links=edit_links, selected=selected)
     return [maker.html(handler) for handler in handlers]
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -16,18 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import exports, members, send_test, services
+from handlers_admin import exports, jobs, members, selection, send_test, services
 from handlers_admin.budget import whole_number
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, MemberForm, RoleForm, ToggleForm
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
-from handlers_admin.models import AuditEntry
+from handlers_admin.models import AuditEntry, Job, MirroredHandler
 from handlers_admin.overview import summarize
 from handlers_admin.presenters import handler_row, public_settings, setting_rows, table_rows, type_label
 from handlers_admin.roles import CHANGE, DELETE, Role
@@ -75,6 +77,8 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
     form = HandlerFilterForm(request.GET, variant=settings.API_VARIANT)
     table = services.list_page(form.query())
     query, page = table.query, table.page
+    can_change = request.user.has_perm(CHANGE)
+    chosen = frozenset(selection.ids(request))
     context = {
         "form": form,
         "query": query,
@@ -82,7 +86,10 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         "freshness": table.freshness,
         # An htmx answer also refreshes what sits outside the table: each filter's errors, the count set.
         "oob": bool(request.htmx),
-        "rows": table_rows(page.items, can_change=request.user.has_perm(CHANGE)),
+        "rows": table_rows(page.items, can_change=can_change, selected=chosen if can_change else None),
+        "selectable": can_change,
+        "selected_count": len(chosen),
+        "kinds": jobs.allowed_kinds(request.user),
         "columns": header_cells(query, sortable=True),
         "pager": pager_links(query, page.total_pages),
         "clear_url": reverse("handler_list"),
@@ -521,3 +528,92 @@ def member_access(request: HttpRequest, member_id: int) -> HttpResponse:
         text = _("%(name)s can sign in again.") if allowed else _("%(name)s can no longer sign in.")
         messages.success(request, text % {"name": member.get_username()})
     return redirect("member_list")
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(Job.objects.all(), 25).get_page(request.GET.get("page"))
+    rows = [(job, jobs.counts(job)) for job in page.object_list]
+    return render(request, "handlers_admin/jobs.html", {"page": page, "rows": rows})
+
+
+def job_detail(request: HtmxRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.select_related("created_by"), pk=job_id)
+    context = {"job": job, "progress": jobs.progress(job), "items": job.items.all()[:1000]}
+    template = "handlers_admin/job_detail.html"
+    # While it runs, the page asks for its progress every few seconds and swaps it in.
+    return render(request, template + ("#progress" if request.htmx and not request.htmx.boosted else ""), context)
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job, pk=job_id)
+    jobs.cancel(job)
+    messages.info(request, _("The job stops after the item it is on; the rest is left undone."))
+    return redirect("job_detail", job_id=job.pk)
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job, pk=job_id)
+    if job.kind == Job.Kind.DELETE and not request.user.has_perm(DELETE):
+        raise PermissionDenied
+    count = jobs.retry_failed(job)
+    messages.info(
+        request,
+        ngettext("%(count)d failed item is tried again.", "%(count)d failed items are tried again.", count)
+        % {"count": count},
+    )
+    return redirect("job_detail", job_id=job.pk)
+
+
+@permission_required(CHANGE, raise_exception=True)
+def job_create(request: HttpRequest) -> HttpResponse:
+    """Confirms a bulk action on the selection, naming the count and the first handlers, then starts it."""
+    kind = request.POST.get("kind") or request.GET.get("kind", "")
+    if kind not in jobs.allowed_kinds(request.user):
+        raise PermissionDenied
+    chosen = selection.ids(request)
+    if not chosen:
+        messages.error(request, _("Select the handlers to act on first."))
+        return redirect("handler_list")
+    if request.method != "POST":
+        order = {handler_id: position for position, handler_id in enumerate(chosen[:10])}
+        first = sorted(MirroredHandler.objects.filter(id__in=order), key=lambda row: order[row.id])
+        context = {"kind": Job.Kind(kind), "count": len(chosen), "first": first}
+        return render(request, "handlers_admin/job_confirm.html", context)
+    job = jobs.start_bulk(admin_of(request), kind, chosen)
+    selection.clear(request)
+    return redirect("job_detail", job_id=job.pk)
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def handler_selection(request: HtmxRequest) -> HttpResponse:
+    """Changes the selection: one handler, the page shown, everything matching the filters, or nothing."""
+    action = request.POST.get("action", "")
+    shown = [number for text in request.POST.get("shown", "").split(",") if (number := whole_number(text))]
+    if action == "one" and (handler_id := whole_number(request.POST.get("id", ""))):
+        chosen = [handler_id]
+        (selection.add if request.POST.get("selected") else selection.remove)(request, chosen)
+        shown = []  # the box that was clicked already shows its state
+    elif action == "page":
+        selection.add(request, shown)
+    elif action == "matching":
+        selection.add_matching(request, HandlerFilterForm(request.POST, variant=settings.API_VARIANT).query())
+    elif action == "clear":
+        selection.clear(request)
+    chosen_now = set(selection.ids(request))
+    context = {"selected_count": len(chosen_now), "kinds": jobs.allowed_kinds(request.user), "selectable": True}
+    response = render(request, "handlers_admin/handler_list.html#selection_bar", context)
+    # The boxes of the page shown follow a change made for the whole page.
+    names = dict(MirroredHandler.objects.filter(id__in=shown).values_list("id", "name"))
+    for handler_id in shown:
+        box = {
+            "handler_id": handler_id,
+            "handler_name": names.get(handler_id, ""),
+            "selected": handler_id in chosen_now,
+        }
+        response.write(render_to_string("includes/handler_parts.html#select_box", box | {"oob_box": True}))
+    return response

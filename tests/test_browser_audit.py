@@ -12,7 +12,7 @@ def test_a_switch_turned_off_is_at_the_top_of_the_audit_trail(member_page, live_
     page.goto(f"{live_server.url}/handlers/?is_enabled=1")
     row = page.locator("#handler-table tbody tr").first
     name = row.locator("td.name").inner_text()
-    handler_id = int(row.locator("td").first.inner_text())
+    handler_id = int(row.locator("td.id").inner_text())
     switch = row.get_by_role("switch")
     expect(switch).to_be_checked()
     switch.click()

@@ -39,8 +39,8 @@ def test_page_search_filter_and_sort_without_reloads(member_page, live_server, s
     page.get_by_label("Type").select_option("slack")
     expect(page).to_have_url(re.compile(r"type=slack"))
     expect(rows(page).first).to_contain_text("Slack")
-    assert set(rows(page).locator("td:nth-child(3)").all_inner_texts()) == {"S Slack"} or all(
-        t.strip().endswith("Slack") for t in rows(page).locator("td:nth-child(3)").all_inner_texts()
+    assert set(rows(page).locator("td.type").all_inner_texts()) == {"S Slack"} or all(
+        t.strip().endswith("Slack") for t in rows(page).locator("td.type").all_inner_texts()
     )
 
     page.get_by_label("Type").select_option("")
@@ -48,7 +48,7 @@ def test_page_search_filter_and_sort_without_reloads(member_page, live_server, s
     page.get_by_role("link", name="Last activity").click()
     expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("Last activity")
-    times = rows(page).locator("td:nth-child(5) time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    times = rows(page).locator("td.activity time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
     assert len(times) > 5 and times == sorted(times, reverse=True)
 
     assert page.evaluate("window.stillTheSamePage") is True
@@ -59,7 +59,7 @@ def test_a_switch_changes_the_sandbox_in_place(member_page, live_server, sandbox
     page = open_table(member_page, live_server)
     store = server.app.store
     first = rows(page).first
-    handler_id = int(first.locator("td").first.inner_text())
+    handler_id = int(first.locator("td.id").inner_text())
     switch = first.get_by_role("switch")
     was_on = switch.is_checked()
     name = store.get(handler_id)["name"]
@@ -84,7 +84,7 @@ def test_times_follow_the_browsers_time_zone(member_page, live_server, sandbox) 
     sandbox()
     page = open_table(member_page, live_server, Role.VIEWER)
     page.reload()
-    title = rows(page).locator("td:nth-child(6) time").first.get_attribute("title")
+    title = rows(page).locator("td.created time").first.get_attribute("title")
     assert re.search(r" CES?T · .* UTC$", title), title
 
 
@@ -105,14 +105,14 @@ def test_the_basic_variant_searches_filters_sorts_and_pages(member_page, live_se
     everything, _total = server.app.store.search(Filters(), page=1, per_page=1000)
     pending = [row for row in everything if row["type"] == "email" and row["is_enabled"] == 2]
     expect(rows(page)).to_have_count(min(len(pending), 25))
-    assert set(rows(page).locator("td:nth-child(4)").all_inner_texts()) == {"Waiting for confirmation"}
+    assert set(rows(page).locator("td.status").all_inner_texts()) == {"Waiting for confirmation"}
 
     page.get_by_label("Type").select_option("")
     page.get_by_label("Status").select_option("")
     expect(page.locator("#table-caption")).to_have_text("Handlers 1–25 of 150")
     page.get_by_role("link", name="Last activity").click()
     expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
-    times = rows(page).locator("td:nth-child(5) time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    times = rows(page).locator("td.activity time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
     assert len(times) > 5 and times == sorted(times, reverse=True)
 
     page.get_by_role("link", name="Next").click()

@@ -38,7 +38,7 @@ def table(mirrored, viewer_client: Client):
     def ids(query: str) -> list[int]:
         with override_settings(API_VARIANT="basic"):
             text = viewer_client.get(f"/handlers/{query}", headers={"HX-Request": "true"}).text
-        return [int(found) for found in re.findall(r'<td class="opt muted">(\d+)</td>', text)]
+        return [int(found) for found in re.findall(r'<td class="opt muted id">(\d+)</td>', text)]
 
     return ids
 
