@@ -1,9 +1,12 @@
 """axe-core finds nothing on any page, at desktop width and at 390 px, and no page scrolls sideways."""
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
+from handlers_admin import jobs
 from handlers_admin.handler_types import HANDLER_TYPES
+from handlers_admin.models import Job
 from handlers_admin.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +24,10 @@ def screen(request, member_page, live_server, sandbox) -> tuple[Page, str, objec
 
 def test_every_page_is_accessible(screen, accessible) -> None:
     page, base, _server = screen
+    job = jobs.start_bulk(User.objects.get(username="pat"), Job.Kind.DISABLE, [3, 4])
     for path in (
+        "/jobs/",
+        f"/jobs/{job.pk}/",
         "/handlers/",
         "/handlers/?type=slack&is_enabled=1&activity=idle30d&order_by=name&order_type=ASC",
         "/handlers/?results_per_page=1000",
