@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from handlers_admin import audit, budget, mirror, services
 from handlers_admin.client import ApiError, NotFound, RateLimited, State
+from handlers_admin.handler_types import NAME_MAX_LENGTH
 from handlers_admin.models import Job, JobItem, MirroredHandler
 from handlers_admin.roles import CHANGE, DELETE
+from handlers_admin.sealed import unseal
 
 Kind, Outcome = Job.Kind, JobItem.Outcome
 # A running job whose worker has not said anything for this long is taken up by the next worker.
@@ -163,12 +165,27 @@ def _do(job: Job, item: JobItem, actor: User | AnonymousUser) -> None:
 
 
 def _act(job: Job, item: JobItem, actor: User | AnonymousUser) -> None:
+    if job.kind == Kind.IMPORT:
+        _create(item, actor)
+        return
     assert item.handler_id is not None
     if job.kind in (Kind.ENABLE, Kind.DISABLE):
         services.toggle(actor, item.handler_id, enabled=job.kind == Kind.ENABLE)
     elif job.kind == Kind.DELETE:
         handler = services.known_handler(item.handler_id) or services.get_handler(item.handler_id)
         services.delete(actor, handler)
+
+
+def _create(item: JobItem, actor: User | AnonymousUser) -> None:
+    fields = unseal(item.sealed_fields)
+    if not isinstance(fields, dict):
+        raise services.NotDone(_("This row could not be read any more; import it again."))
+    answer, entry = services.create_recorded(actor, fields)
+    handler_id = answer.id if answer else services.settled_create(entry)
+    if handler_id is None:
+        raise services.NotDone(_("The API answered late, and no new channel has appeared: it was not created."))
+    item.handler_id = handler_id
+    item.save(update_fields=["handler_id"])
 
 
 def _already_done(job: Job, item: JobItem) -> str:
@@ -185,6 +202,8 @@ def _already_done(job: Job, item: JobItem) -> str:
 
 def _confirmed_after_restart(job: Job, item: JobItem) -> bool:
     """An item whose call was sent when the worker stopped: a read says whether it was done."""
+    if job.kind == Kind.IMPORT:
+        return _created_after_restart(item)
     try:
         handler = services.get_handler(item.handler_id or 0)
     except NotFound:
@@ -196,6 +215,23 @@ def _confirmed_after_restart(job: Job, item: JobItem) -> bool:
     if done:
         _finish(item, Outcome.DONE, _("Confirmed by a read after the worker was restarted."))
     return done
+
+
+def _created_after_restart(item: JobItem) -> bool:
+    """Looks in the list for a handler of the row's name and type created since its call was sent."""
+    try:
+        mirror.refresh()
+    except ApiError:
+        return False
+    since = (item.sent or timezone.now()) - audit.CLOCK_MARGIN
+    rows = MirroredHandler.objects.filter(name=item.name[:NAME_MAX_LENGTH], type=item.handler_type)
+    found = rows.filter(created__gte=since).first()
+    if found is None:
+        return False
+    item.handler_id = found.id
+    item.save(update_fields=["handler_id"])
+    _finish(item, Outcome.DONE, _("Confirmed by a read after the worker was restarted."))
+    return True
 
 
 def _wait(job: Job, seconds: float) -> bool:

@@ -229,6 +229,22 @@ def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submissi
             return replace(_find_created(key, entry), repeated=True)
         return Submission(handler_id=claimed or None, repeated=True)
     try:
+        saved, entry = create_recorded(actor, fields)
+    except ApiError:
+        cache.delete(key)
+        raise
+    if saved is None:
+        # The token stays claimed: sending the form again must not make a second handler.
+        cache.set(key, f"{UNKNOWN_PREFIX}{entry.pk}", SUBMISSION_SECONDS)
+        return _find_created(key, entry)
+    cache.set(key, saved.id, SUBMISSION_SECONDS)
+    return Submission(handler_id=saved.id, repeated=False)
+
+
+def create_recorded(actor: Actor, fields: dict[str, str]) -> tuple[WriteAnswer | None, AuditEntry]:
+    """Creates a handler, recorded in the audit trail and the mirror. The answer is None when it never came:
+    the entry then says "not confirmed" until a look at the list settles it (see created_since)."""
+    try:
         with audit.recorded(
             actor,
             Action.CREATE,
@@ -239,27 +255,27 @@ def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submissi
             saved = client().create(fields)
             entry.handler_id = saved.id
     except OutcomeUnknown:
-        # The token stays claimed: sending the form again must not make a second handler.
-        cache.set(key, f"{UNKNOWN_PREFIX}{entry.pk}", SUBMISSION_SECONDS)
-        return _find_created(key, entry)
-    except ApiError:
-        cache.delete(key)
-        raise
+        return None, entry
     _patch_created(saved, fields)
-    cache.set(key, saved.id, SUBMISSION_SECONDS)
-    return Submission(handler_id=saved.id, repeated=False)
+    return saved, entry
+
+
+def settled_create(entry: AuditEntry) -> int | None:
+    """Refreshes the mirror (which settles the entry from the list) and returns the handler a create whose
+    answer never came made, or None when it made none. Unconfirmed when the list cannot be read either."""
+    try:
+        mirror.refresh()
+    except ApiError as e:
+        raise Unconfirmed(_("We could not confirm whether this was saved: check again in a minute.")) from e
+    entry.refresh_from_db()
+    return entry.handler_id if entry.outcome == AuditEntry.Outcome.DONE else None
 
 
 def _find_created(key: str, entry: AuditEntry) -> Submission:
     """Looks in the list for the handler a create whose answer never came may have made."""
-    try:
-        mirror.refresh()  # which settles the entry from what it finds
-    except ApiError as e:
-        raise Unconfirmed(_("We could not confirm whether this was saved: check again in a minute.")) from e
-    entry.refresh_from_db()
-    if entry.outcome == AuditEntry.Outcome.DONE and entry.handler_id:
-        cache.set(key, entry.handler_id, SUBMISSION_SECONDS)
-        return Submission(handler_id=entry.handler_id, repeated=False, late=True)
+    if (handler_id := settled_create(entry)) is not None:
+        cache.set(key, handler_id, SUBMISSION_SECONDS)
+        return Submission(handler_id=handler_id, repeated=False, late=True)
     cache.delete(key)
     raise NotDone(
         _("The API answered late, and no new channel has appeared: nothing was created. You can send the form again.")

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import exports, jobs, members, selection, send_test, services
+from handlers_admin import exports, imports, jobs, members, selection, send_test, services
 from handlers_admin.budget import whole_number
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, MemberForm, RoleForm, ToggleForm
@@ -616,4 +616,41 @@ def handler_selection(request: HtmxRequest) -> HttpResponse:
             "selected": handler_id in chosen_now,
         }
         response.write(render_to_string("includes/handler_parts.html#select_box", box | {"oob_box": True}))
+    return response
+
+
+@hide_secrets
+@never_cache
+@permission_required(CHANGE, raise_exception=True)
+def handler_import(request: HttpRequest) -> HttpResponse:
+    """Checks a CSV file row by row, nothing sent; then, once confirmed, creates its handlers as a job."""
+    if request.method != "POST":
+        return render(request, "handlers_admin/import.html", {})
+    if request.POST.get("action") == "create":
+        job = imports.start(admin_of(request), request.POST.get("key", ""))
+        if job is None:
+            messages.error(request, _("The checked file waited too long: send it again."))
+            return redirect("handler_import")
+        return redirect("job_detail", job_id=job.pk)
+    upload = request.FILES.get("file")
+    try:
+        raw = upload.read(imports.MAX_BYTES + 1) if upload else request.POST.get("text", "").encode()
+        rows = imports.read(raw.decode("utf-8-sig"), variant=settings.API_VARIANT)
+    except UnicodeDecodeError:
+        return render(
+            request,
+            "handlers_admin/import.html",
+            {"error": _("The file is not UTF-8 text: save it as CSV UTF-8 and try again.")},
+        )
+    except imports.Unreadable as e:
+        return render(request, "handlers_admin/import.html", {"error": str(e)})
+    ready = [row for row in rows if row.ok]
+    context = {"rows": rows, "ready": len(ready), "key": imports.keep_for_confirmation(rows) if ready else ""}
+    return render(request, "handlers_admin/import.html", context)
+
+
+@permission_required(CHANGE, raise_exception=True)
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(imports.template_csv(variant=settings.API_VARIANT), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="channels-import-template.csv"'
     return response

@@ -27,6 +27,7 @@ def test_every_page_is_accessible(screen, accessible) -> None:
     job = jobs.start_bulk(User.objects.get(username="pat"), Job.Kind.DISABLE, [3, 4])
     for path in (
         "/jobs/",
+        "/handlers/import/",
         f"/jobs/{job.pk}/",
         "/handlers/",
         "/handlers/?type=slack&is_enabled=1&activity=idle30d&order_by=name&order_type=ASC",
