@@ -8,7 +8,7 @@ API_BUDGET_RESERVE calls of each minute to them."""
 import math
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -19,21 +19,29 @@ LIMIT_KEY = "budget:limit"
 SERVER_KEY = "budget:server"
 BLOCKED_KEY = "budget:blocked-until"
 
-_background: ContextVar[bool] = ContextVar("budget_background", default=False)
+# Calls of each minute a block of calls leaves to others: nothing for people, the people's reserve for
+# mirror refreshes, and for jobs also a little room for those refreshes.
+_leaves: ContextVar[int] = ContextVar("budget_leaves", default=0)
+ROOM_FOR_REFRESHES = 2
 
 
 @contextmanager
-def background() -> Iterator[None]:
-    """Calls made in this block are background work: they leave the people's reserve alone."""
-    token = _background.set(True)
+def _leaving(calls: int) -> Iterator[None]:
+    token = _leaves.set(calls)
     try:
         yield
     finally:
-        _background.reset(token)
+        _leaves.reset(token)
 
 
-def is_background() -> bool:
-    return _background.get()
+def background() -> AbstractContextManager[None]:
+    """Calls made in this block are background work: they leave the people's reserve alone."""
+    return _leaving(settings.API_BUDGET_RESERVE)
+
+
+def job() -> AbstractContextManager[None]:
+    """Calls made by a job: they leave the people's reserve, and room for the mirror's refreshes."""
+    return _leaving(settings.API_BUDGET_RESERVE + ROOM_FOR_REFRESHES)
 
 
 def whole_number(text: str, *, digits: int = 18) -> int | None:
@@ -78,7 +86,8 @@ def take() -> int:
     now = time.time()
     if wait := wait_for_gate(now):
         return wait
-    allowed = limit() - (settings.API_BUDGET_RESERVE if is_background() else 0)
+    leaves = _leaves.get()
+    allowed = limit() - leaves
     key = _bucket(int(now))
     cache.add(key, 0, WINDOW_SECONDS + 5)
     try:
@@ -88,12 +97,12 @@ def take() -> int:
     count = used(now)
     server = cache.get(SERVER_KEY)
     if server is not None:
-        remaining, said_at, used_then = server
+        remaining, used_then = server
         # The server's count, less what every process has sent since it said it (this call included).
         server_left = remaining - max(0, count - used_then)
-        if server_left < (settings.API_BUDGET_RESERVE if is_background() else 0):
+        if server_left < leaves:
             _give_back(key)
-            return max(1, math.ceil(said_at + WINDOW_SECONDS - now))
+            return _oldest_call_ends(now)
     if count > allowed:
         _give_back(key)
         return _oldest_call_ends(now)
@@ -110,7 +119,7 @@ def heard(*, limit_header: str, remaining_header: str) -> None:
     if (limit_number := whole_number(limit_header)) and limit_number > 0:
         cache.set(LIMIT_KEY, limit_number, 24 * 3600)
     if (remaining := whole_number(remaining_header)) is not None:
-        cache.set(SERVER_KEY, (remaining, time.time(), used()), WINDOW_SECONDS)
+        cache.set(SERVER_KEY, (remaining, used()), WINDOW_SECONDS)
 
 
 def close_gate(seconds: int) -> None:

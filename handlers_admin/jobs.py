@@ -105,7 +105,7 @@ def process(job_id: int) -> None:
     if job.started is None:
         Job.objects.filter(pk=job.pk).update(started=timezone.now())
     actor: User | AnonymousUser = job.created_by or AnonymousUser()
-    with audit.for_job(job), budget.background():
+    with audit.for_job(job), budget.job():
         for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
             if _cancel_requested(job):
                 break

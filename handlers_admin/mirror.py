@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_admin import audit, budget
-from handlers_admin.client import ApiError, Handler, State, client
+from handlers_admin.client import ApiError, Handler, RateLimited, State, client
 from handlers_admin.models import MirroredHandler, MirrorRefresh
 from handlers_admin.presenters import shown_settings
 
@@ -131,6 +131,11 @@ def ensure_fresh(*, force: bool = False) -> Freshness:
                 refresh()
         else:
             refresh()
+    except RateLimited as e:
+        if last and not force:
+            # Background work has the calls just now: the page shows the copy it has, with its age.
+            return Freshness(updated=last.finished)
+        return Freshness(updated=last.finished if last else None, problem=e.message)
     except ApiError as e:
         log.warning("mirror refresh failed: %s", type(e).__name__)
         return Freshness(updated=last.finished if last else None, problem=e.message)

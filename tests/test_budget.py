@@ -73,3 +73,22 @@ def test_the_budget_is_shared_by_two_processes(tmp_path, settings) -> None:
     assert budget.used() == 3
     assert [budget.take() for _ in range(2)] == [0, 0]
     assert budget.take() > 0
+
+
+def test_a_page_shows_its_copy_quietly_while_background_work_has_the_calls(
+    api: responses.RequestsMock, mirrored, viewer_client: Client, settings
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from handlers_admin.models import MirrorRefresh
+
+    mirrored(handler_json(id=1, name="Kept"))
+    MirrorRefresh.objects.update(finished=timezone.now() - timedelta(minutes=5))
+    settings.API_RATE_LIMIT, settings.API_BUDGET_RESERVE = 12, 10
+    with budget.background():
+        assert [budget.take(), budget.take()] == [0, 0]  # a job's calls fill the background share
+    text = viewer_client.get("/handlers/").text
+    assert "Kept" in text and "5 minutes ago</time>" in text
+    assert "used up its API calls" not in text and len(api.calls) == 0

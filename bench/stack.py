@@ -1,0 +1,185 @@
+"""Real processes on loopback for the benchmarks: the sandbox API, the panel under gunicorn, the worker,
+and members browsing it, each a thread with their own session."""
+
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SANDBOX_PORT, PANEL_PORT = 18301, 18300
+RATE_LIMIT_TEXT = "used up its API calls"
+FILTERS = [
+    "",
+    "?is_enabled=1",
+    "?is_enabled=2",
+    "?activity=idle90d",
+    "?activity=never",
+    "?type=slack",
+    "?type=email&is_enabled=1",
+    "?search=ops",
+    "?order_by=last_datetime&order_type=DESC",
+    "?order_by=name&order_type=ASC&page=2",
+    "?page=3",
+    "?results_per_page=100",
+]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def member_sessions(env: dict[str, str], count: int) -> list[str]:
+    """Signs in `count` editors; returns their session keys."""
+    script = f"""
+import django
+django.setup()
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from handlers_admin.roles import Role, assign_role
+for number in range({count}):
+    user = User.objects.create_user(f"member{{number}}", password="bench-password-{secrets.token_hex(8)}")
+    assign_role(user, Role.EDITOR)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    print(session.session_key)
+"""
+    result = subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return result.stdout.split()
+
+
+def browse(session_key: str, until: float, outcomes: Counter, lock: threading.Lock, rng: random.Random) -> None:
+    http = requests.Session()
+    http.cookies.set("sessionid", session_key, domain="127.0.0.1")
+    base = f"http://127.0.0.1:{PANEL_PORT}"
+    while time.monotonic() < until:
+        roll = rng.random()
+        headers = {}
+        if roll < 0.5:
+            path = "/handlers/" + rng.choice(FILTERS)
+        elif roll < 0.7:
+            path, headers = "/handlers/" + rng.choice(FILTERS), {"HX-Request": "true"}
+        elif roll < 0.85:
+            path = "/overview/"
+        elif roll < 0.95:
+            path = "/audit/"
+        else:
+            path = f"/handlers/{rng.randint(1, 150)}/"
+        try:
+            response = http.get(base + path, headers=headers, timeout=30, allow_redirects=False)
+            kind = (
+                "5xx" if response.status_code >= 500 else "rate_limited" if RATE_LIMIT_TEXT in response.text else "ok"
+            )
+        except requests.RequestException:
+            kind = "failed"
+        with lock:
+            outcomes[kind] += 1
+            outcomes["detail" if re.fullmatch(r"/handlers/\d+/", path) else "other"] += 1
+        time.sleep(rng.uniform(2, 6))
+
+
+@dataclass
+class Stack:
+    work: Path
+    env: dict[str, str]
+
+    def upstream_lines(self) -> list[str]:
+        lines = (self.work / "sandbox.log").read_text().splitlines()
+        return [line for line in lines if '"GET /api/' in line or '"POST /api/' in line or '"DELETE /api/' in line]
+
+    def django(self, code: str) -> str:
+        """Runs Python with the panel's settings and database, and returns what it printed."""
+        script = "import django\ndjango.setup()\n" + code
+        return subprocess.run(
+            [PYTHON, "-c", script], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
+        ).stdout
+
+
+@contextmanager
+def running(*, prefix: str, worker: bool = False, sandbox_size: int = 150) -> Iterator[Stack]:
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    key = "bench-" + secrets.token_urlsafe(16)
+    env = os.environ | {
+        "READ_DOT_ENV": "false",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{work}/panel.sqlite3?timeout=30&init_command=PRAGMA+journal_mode%3DWAL",
+        "CACHE_URL": "dbcache://panel_cache",
+        "API_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}/api",
+        "API_KEY": key,
+        "LOG_LEVEL": "WARNING",
+    }
+    stack = Stack(work=work, env=env)
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    data = work / "sandbox.sqlite3"
+    stack.django(
+        "from sandbox.seed import seed_rows\nfrom sandbox.store import Store\n"
+        f"Store({str(data)!r}).replace_all(seed_rows(size={sandbox_size}))\n"
+    )
+    logs = {name: open(work / f"{name}.log", "w") for name in ("sandbox", "panel", "worker")}  # noqa: SIM115
+    sandbox = [PYTHON, "manage.py", "sandbox_api", "--port", str(SANDBOX_PORT), "--key", key, "--verbose"]
+    panel = [PYTHON, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PANEL_PORT}", "-w", "4", "--threads", "8"]
+    commands = {"sandbox": [*sandbox, "--rate-limit", "60", "--data", str(data)], "panel": panel}
+    if worker:
+        commands["worker"] = [PYTHON, "manage.py", "run_worker", "--interval", "0.5"]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name], stderr=logs[name])
+        for name, command in commands.items()
+    ]
+    try:
+        wait_for(f"http://127.0.0.1:{PANEL_PORT}/healthz")
+        wait_for(f"http://127.0.0.1:{SANDBOX_PORT}/api/")
+        yield stack
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(10)
+        for log in logs.values():
+            log.close()
+
+
+def browse_together(sessions: list[str], seconds: float) -> Counter:
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    until = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=browse, args=(key, until, outcomes, lock, random.Random(number)))
+        for number, key in enumerate(sessions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
