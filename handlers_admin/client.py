@@ -19,7 +19,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry
 
-from handlers_admin import budget
+from handlers_admin import budget, health
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +253,7 @@ class ApiClient:
         except requests.RequestException as e:
             raise self._no_answer(method, path, e) from e
         log.info("API %s /%s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
+        health.record_api_answer(response.status_code < 500)
         budget.heard(
             limit_header=response.headers.get("X-RateLimit-Limit", ""),
             remaining_header=response.headers.get("X-RateLimit-Remaining", ""),

@@ -48,8 +48,15 @@ def to_csv(exported: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+CONTROL_CHARACTERS = "".join(chr(code) for code in range(32))
+
+
 def _cell(value: object) -> object:
-    # A spreadsheet would run a cell starting like a formula; a leading quote keeps it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A spreadsheet runs a cell that starts like a formula, also after control characters it skips
+    (a NUL, a tab, a carriage return...); a leading quote keeps it text."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in ("\t", "\r") or value.lstrip(CONTROL_CHARACTERS)[:1] in FORMULA_STARTS:
         return "'" + value
     return value

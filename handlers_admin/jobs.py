@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit, budget, mirror, services
+from handlers_admin import audit, budget, health, mirror, services
 from handlers_admin.client import ApiError, NotFound, RateLimited, State
 from handlers_admin.handler_types import NAME_MAX_LENGTH
 from handlers_admin.models import Job, JobItem, MirroredHandler
@@ -25,7 +25,6 @@ from handlers_admin.sealed import unseal
 Kind, Outcome = Job.Kind, JobItem.Outcome
 # A running job whose worker has not said anything for this long is taken up by the next worker.
 ABANDONED_AFTER = timedelta(minutes=2)
-WORKER_HEARTBEAT_KEY = "worker:heartbeat"
 
 
 def start_bulk(actor: User, kind: str, handler_ids: Iterable[int]) -> Job:
@@ -88,7 +87,7 @@ def take_up_abandoned() -> int:
 
 def beat(job: Job | None = None) -> None:
     """Tells that the worker is alive, and working on this job."""
-    cache.set(WORKER_HEARTBEAT_KEY, time.time(), None)
+    cache.set(health.WORKER_HEARTBEAT_KEY, time.time(), None)
     if job is not None:
         Job.objects.filter(pk=job.pk).update(heartbeat=timezone.now())
 

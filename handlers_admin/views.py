@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import exports, imports, jobs, members, selection, send_test, services
+from handlers_admin import exports, health, imports, jobs, members, selection, send_test, services
 from handlers_admin.budget import whole_number
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, MemberForm, RoleForm, ToggleForm
@@ -61,16 +60,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        database = "ok"
-    except DatabaseError:
-        database = "unavailable"
-    healthy = database == "ok"
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", "database": database}, status=200 if healthy else 503
-    )
+    parts, healthy = health.report()
+    return JsonResponse(parts, status=200 if healthy else 503)
 
 
 def handler_list(request: HtmxRequest) -> HttpResponse:

@@ -39,3 +39,17 @@ def test_a_filtered_export_follows_the_tables_filters(api: responses.RequestsMoc
     assert response.status_code == 200 and "handlers-filtered-" in response["Content-Disposition"]
     names = [row["name"] for row in csv.DictReader(io.StringIO(response.content.decode()))]
     assert names == ["Handler 3", "Handler 2"]
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\x00=cmd", "\x01\x02+1"])
+def test_a_cell_that_a_spreadsheet_would_run_is_kept_as_text(cell: str) -> None:
+    from handlers_admin.exports import _cell
+
+    assert _cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["Ops", "a=b", "", "1-2"])
+def test_other_cells_are_left_alone(cell: str) -> None:
+    from handlers_admin.exports import _cell
+
+    assert _cell(cell) == cell

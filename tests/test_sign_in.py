@@ -43,3 +43,21 @@ def test_a_member_changes_their_own_password(viewer: User, viewer_client: Client
     assert response.status_code == 302
     viewer.refresh_from_db()
     assert viewer.check_password("an-even-longer-one-77")
+
+
+def test_one_address_trying_many_usernames_is_throttled(db, client: Client) -> None:
+    for number in range(12):
+        response = client.post(reverse("login"), {"username": f"guess{number}", "password": "nope"})
+    assert response.status_code == 429
+
+
+def test_a_forwarded_address_is_believed_only_behind_a_proxy(db, settings) -> None:
+    from django.test import RequestFactory
+
+    from handlers_admin.client_address import client_address
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    settings.BEHIND_PROXY = False
+    assert client_address(request) == "10.0.0.2"
+    settings.BEHIND_PROXY = True
+    assert client_address(request) == "203.0.113.7"

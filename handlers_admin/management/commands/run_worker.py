@@ -1,3 +1,5 @@
+import threading
+import time
 from argparse import ArgumentParser
 from typing import Any
 
@@ -5,6 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from handlers_admin import jobs
+
+BEAT_SECONDS = 30
 
 
 class Command(BaseCommand):
@@ -16,6 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, interval: float, batch: bool, **options: Any) -> None:
         jobs.beat()
+        # The worker says it is alive while it waits for jobs too, for /healthz.
+        threading.Thread(target=self.beat_forever, daemon=True).start()
         if taken := jobs.take_up_abandoned():
             self.stdout.write(f"Took up {taken} job(s) a stopped worker had left.")
         call_command("db_worker", interval=interval, batch=batch, reload=False, verbosity=options["verbosity"])
+
+    @staticmethod
+    def beat_forever() -> None:
+        while True:
+            time.sleep(BEAT_SECONDS)
+            jobs.beat()

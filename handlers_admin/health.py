@@ -1,0 +1,68 @@
+"""What /healthz reports: the panel's own parts, each "ok" or "failing", without spending an API call."""
+
+import logging
+import secrets
+import time
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+
+log = logging.getLogger(__name__)
+API_STATE_KEY = "api:last-answer"
+WORKER_HEARTBEAT_KEY = "worker:heartbeat"
+# A worker says it is alive at least this often (run_worker beats while it waits for jobs too).
+WORKER_SILENT_AFTER = 120
+
+
+def database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as e:
+        log.error("health: the database fails: %s", type(e).__name__)
+        return "failing"
+    return "ok"
+
+
+def shared_cache() -> str:
+    """A write and a read of the shared cache (where the call budget, locks and tokens live)."""
+    probe = secrets.token_hex(8)
+    try:
+        cache.set("health:probe", probe, 30)
+        ok = cache.get("health:probe") == probe
+    except Exception as e:
+        log.error("health: the shared cache fails: %s: %s", type(e).__name__, str(e)[:200])
+        return "failing"
+    return "ok" if ok else "failing"
+
+
+def worker() -> str:
+    try:
+        beat = cache.get(WORKER_HEARTBEAT_KEY)
+    except Exception:
+        return "unknown"
+    if beat is None:
+        return "unknown"
+    return "ok" if time.time() - beat < WORKER_SILENT_AFTER else "failing"
+
+
+def api() -> str:
+    """The state the API's last answer showed, as the client recorded it; no call is made."""
+    try:
+        return cache.get(API_STATE_KEY) or "unknown"
+    except Exception:
+        return "unknown"
+
+
+def record_api_answer(ok: bool) -> None:
+    try:
+        cache.set(API_STATE_KEY, "ok" if ok else "failing", None)
+    except Exception:
+        log.warning("health: could not record the API's state")
+
+
+def report() -> tuple[dict[str, str], bool]:
+    """Each part's state, and whether the panel can serve pages (its database and cache work)."""
+    parts = {"database": database(), "cache": shared_cache(), "worker": worker(), "api": api()}
+    healthy = parts["database"] == "ok" and parts["cache"] == "ok"
+    return {"status": "ok" if healthy else "failing", **parts}, healthy
