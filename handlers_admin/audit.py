@@ -1,5 +1,6 @@
 """The audit trail: every action attempted through the panel, who did it, and how it went."""
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,6 +15,7 @@ from handlers_admin.handler_types import NAME_MAX_LENGTH, SECRET_FIELDS
 from handlers_admin.models import AuditEntry, Job, MirroredHandler
 
 Action = AuditEntry.Action
+log = logging.getLogger(__name__)
 
 # The job whose items are being done, so that each item's entry links to it.
 _job: ContextVar[Job | None] = ContextVar("audit_job", default=None)
@@ -59,18 +61,21 @@ def recorded(
     try:
         yield entry
     except OutcomeUnknown as e:
-        entry.outcome, entry.message = AuditEntry.Outcome.UNKNOWN, e.message
-        entry.save()
+        _keep(entry, AuditEntry.Outcome.UNKNOWN, e.message)
         raise
     except NotSent as e:
-        entry.outcome, entry.message = AuditEntry.Outcome.NOT_DONE, e.message
-        entry.save()
+        _keep(entry, AuditEntry.Outcome.NOT_DONE, e.message)
         raise
     except ApiError as e:
-        entry.outcome, entry.message = AuditEntry.Outcome.REFUSED, e.message
-        entry.save()
+        _keep(entry, AuditEntry.Outcome.REFUSED, e.message)
         raise
+    _keep(entry, AuditEntry.Outcome.DONE)
+
+
+def _keep(entry: AuditEntry, outcome: str, message: str = "") -> None:
+    entry.outcome, entry.message = outcome, message
     entry.save()
+    log.info("action=%s handler=%s outcome=%s", entry.action, entry.handler_id or "-", outcome)
 
 
 def settle(entry: AuditEntry, *, done: bool, handler_id: int | None = None) -> None:

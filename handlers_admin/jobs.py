@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit, budget, health, mirror, services
+from handlers_admin import audit, budget, health, log_lines, mirror, services
 from handlers_admin.client import ApiError, NotFound, RateLimited, State
 from handlers_admin.handler_types import NAME_MAX_LENGTH
 from handlers_admin.models import Job, JobItem, MirroredHandler
@@ -104,12 +104,16 @@ def process(job_id: int) -> None:
     if job.started is None:
         Job.objects.filter(pk=job.pk).update(started=timezone.now())
     actor: User | AnonymousUser = job.created_by or AnonymousUser()
-    with audit.for_job(job), budget.job():
-        for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
-            if _cancel_requested(job):
-                break
-            beat(job)
-            _do(job, item, actor)
+    token = log_lines.member.set(job.created_by_name)
+    try:
+        with audit.for_job(job), budget.job():
+            for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
+                if _cancel_requested(job):
+                    break
+                beat(job)
+                _do(job, item, actor)
+    finally:
+        log_lines.member.reset(token)
     _close(job)
 
 

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from handlers_admin import log_lines
+
 
 class HtmxMessagesMiddleware:
     """Flash messages left by an htmx request reach the page as an out-of-band swap."""
@@ -29,6 +31,21 @@ class HtmxMessagesMiddleware:
         ):
             response.write(render_to_string("base.html#messages", {"oob": True}, request=request))
         return response
+
+
+class MemberLogMiddleware:
+    """Log lines written while a request is served name the member it is served for."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        token = log_lines.member.set(user.get_username() if user is not None and user.is_authenticated else "-")
+        try:
+            return self.get_response(request)
+        finally:
+            log_lines.member.reset(token)
 
 
 class MemberTimezoneMiddleware:
