@@ -1,9 +1,12 @@
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 import responses
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
@@ -52,6 +55,26 @@ def editor_client(editor) -> Client:
 @pytest.fixture
 def admin_client(admin_member) -> Client:
     return signed_in(admin_member)
+
+
+@pytest.fixture(scope="session")
+def production_static(tmp_path_factory) -> str:
+    """A collected static root with its manifest, for processes run with DEBUG off, as production serves them."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    env = os.environ | {
+        "READ_DOT_ENV": "false",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "tests-only-secret-key-not-for-production-0123456789abcdef",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "STATIC_ROOT": str(root),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+    )
+    return str(root)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,9 @@ def test_check_deploy_is_clean_with_production_defaults() -> None:
 
 
 @pytest.mark.parametrize(("behind_proxy", "status"), [("false", 301), ("true", 200)])
-def test_x_forwarded_proto_is_believed_only_behind_a_proxy(behind_proxy: str, status: int) -> None:
+def test_x_forwarded_proto_is_believed_only_behind_a_proxy(
+    behind_proxy: str, status: int, production_static: str
+) -> None:
     env = {
         "PATH": os.environ["PATH"],
         "READ_DOT_ENV": "false",
@@ -36,6 +38,7 @@ def test_x_forwarded_proto_is_believed_only_behind_a_proxy(behind_proxy: str, st
         "DATABASE_URL": "sqlite:///:memory:",
         "BEHIND_PROXY": behind_proxy,
         "ALLOWED_HOSTS": "testserver",
+        "STATIC_ROOT": production_static,
     }
     check = (
         "import django; django.setup()\n"

@@ -40,7 +40,7 @@ def test_a_broken_cache_is_a_503_that_says_so(client: Client, settings, caplog: 
     assert "shared cache fails" in caplog.text
 
 
-def test_migrate_alone_leaves_a_working_panel(tmp_path) -> None:
+def test_migrate_alone_leaves_a_working_panel(tmp_path, production_static: str) -> None:
     """The database cache's table is made by a migration: no separate createcachetable step to forget."""
     env = {
         "PATH": os.environ["PATH"],
@@ -52,6 +52,7 @@ def test_migrate_alone_leaves_a_working_panel(tmp_path) -> None:
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "testserver",
+        "STATIC_ROOT": production_static,
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=settings.BASE_DIR, env=env, check=True)
     check = (
