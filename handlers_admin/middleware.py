@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -7,7 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from handlers_admin import log_lines
+from handlers_admin import health, log_lines
+
+log = logging.getLogger(__name__)
 
 
 class HtmxMessagesMiddleware:
@@ -46,6 +49,34 @@ class MemberLogMiddleware:
             return self.get_response(request)
         finally:
             log_lines.member.reset(token)
+
+
+class FailingPartMiddleware:
+    """A page that fails because the panel's database or shared cache does says so, as /healthz does, not a bare
+    500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        failing = [
+            name
+            for name, state in (("cache", health.shared_cache()), ("database", health.database()))
+            if state == "failing"
+        ]
+        if not failing:
+            return None
+        log.error(
+            "%s %s failed because the panel's %s fails; /healthz shows each part",
+            request.method,
+            request.path,
+            " and ".join(failing),
+        )
+        # Rendered without the request: its context processors would use the part that fails.
+        return HttpResponse(render_to_string("unavailable.html", {"failing": failing}), status=503)
 
 
 class MemberTimezoneMiddleware:

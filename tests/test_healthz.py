@@ -68,3 +68,28 @@ def test_migrate_alone_leaves_a_working_panel(tmp_path, production_static: str) 
         [sys.executable, "-c", check], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
     )
     assert result.stdout.split() == ["200", "200", "200"], result.stderr
+
+
+@pytest.mark.django_db
+def test_a_page_that_needs_a_broken_cache_says_so(
+    editor_client: Client, settings, mirrored, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "no_such_table"}
+    }
+    response = editor_client.get(reverse("handler_list"))
+    assert response.status_code == 503
+    assert "shared cache" in response.text and "/healthz" in response.text
+    assert "GET /handlers/ failed because the panel's cache fails" in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_error_with_every_part_working_stays_a_plain_500(editor_client: Client, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("handlers_admin.views.services.list_page", broken)
+    editor_client.raise_request_exception = False
+    response = editor_client.get(reverse("handler_list"))
+    assert response.status_code == 500
+    assert "shared cache" not in response.text
