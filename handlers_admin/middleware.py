@@ -70,10 +70,11 @@ class FailingPartMiddleware:
         if not failing:
             return None
         log.error(
-            "%s %s failed because the panel's %s fails; /healthz shows each part",
+            "%s %s failed because the panel's %s %s; /healthz shows each part",
             request.method,
             request.path,
             " and ".join(failing),
+            "fails" if len(failing) == 1 else "fail",
         )
         # Rendered without the request: its context processors would use the part that fails.
         return HttpResponse(render_to_string("unavailable.html", {"failing": failing}), status=503)
