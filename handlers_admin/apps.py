@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class HandlersAdminConfig(AppConfig):
     name = "handlers_admin"
-    verbose_name = _("Notification handlers")
+    verbose_name = _("Notification channels")
 
     def ready(self) -> None:
         from django.contrib.auth import signals

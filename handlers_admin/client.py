@@ -113,7 +113,7 @@ class NotFound(ApiError):
 class RateLimited(ApiError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            _("The team has used up its API calls for this minute. Try again in %(seconds)s seconds.")
+            _("The team has used all the requests the product allows this minute. Try again in %(seconds)s seconds.")
             % {"seconds": retry_after},
             status=429,
         )
@@ -180,6 +180,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self.host = urlsplit(self.base_url).netloc
 
     @classmethod
     def from_settings(cls) -> "ApiClient":
@@ -237,7 +238,10 @@ class ApiClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         if not (self.base_url and self.api_key):
-            raise NotConfigured(_("The panel is not connected to the API yet: set API_BASE_URL and API_KEY."))
+            log.error("API_BASE_URL or API_KEY is not set: the panel cannot call the API")
+            raise NotConfigured(
+                _("The panel is not connected to the product yet. Ask an admin of the panel to finish setting it up.")
+            )
         if wait := budget.take():
             raise RateLimited(wait)
         url = f"{self.base_url}/{path}"
@@ -271,23 +275,32 @@ class ApiClient:
         log.warning("API %s /%s got no answer: %s", method, path, type(error).__name__)
         if never_sent:
             return NotSent(
-                _("The API could not be reached, so nothing was changed. Check that it is up, then try again.")
+                _(
+                    "The product could not be reached, so nothing was changed. Try again in a moment; "
+                    "if it keeps happening, tell an admin of the panel."
+                )
             )
         if method != "GET":
             return self._unknown_outcome()
         if isinstance(error, requests.Timeout):
             return Unreachable(
-                _("The API did not answer within %(seconds)s seconds. Try again in a moment.")
+                _("The product did not answer within %(seconds)s seconds. Try again in a moment.")
                 % {"seconds": f"{self.timeout:g}"}
             )
+        log.warning("API at %s could not be reached: check that it is up and that API_BASE_URL is right", self.host)
         return Unreachable(
-            _("The API at %(host)s could not be reached. Check that it is up and that API_BASE_URL is right.")
-            % {"host": urlsplit(self.base_url).netloc}
+            _(
+                "The product could not be reached. Try again in a moment; "
+                "if it keeps happening, tell an admin of the panel."
+            )
         )
 
     def _unknown_outcome(self) -> OutcomeUnknown:
         return OutcomeUnknown(
-            _("The API did not answer in time, so it is not known yet whether this was done. The panel is checking.")
+            _(
+                "The product did not answer in time, so it is not known yet whether this was done. "
+                "The panel is checking."
+            )
         )
 
     def _error(self, response: requests.Response) -> ApiError:
@@ -297,21 +310,25 @@ class ApiClient:
             return RateLimited(self._close_gate(response))
         if status == 404:
             if title is None and not self._is_json(response):
+                log.warning(
+                    "API at %s answered 404 with a web page: its API may be off, or API_BASE_URL wrong", self.host
+                )
                 return NotFound(
                     _(
-                        "The API answered with a web page instead of data: it may be switched off on the product, "
-                        "or API_BASE_URL may be wrong."
+                        "The product answered with a web page instead of data: its API may be switched off, or the "
+                        "panel may be set up wrongly. Tell an admin of the panel."
                     ),
                     status=404,
                 )
-            return NotFound(_("That handler does not exist any more: it may have been deleted."), status=404)
+            return NotFound(_("That channel does not exist any more: it may have been deleted."), status=404)
         if status >= 500:
             return ServerFault(
-                _("The API had a problem on its side (error %(status)s). Try again in a moment.") % {"status": status},
+                _("The product had a problem on its side (error %(status)s). Try again in a moment.")
+                % {"status": status},
                 status=status,
             )
         return Refused(
-            _("The API refused this: “%(title)s”") % {"title": title or _("no reason given")},
+            _("The product refused this: “%(title)s”") % {"title": title or _("no reason given")},
             status=status,
         )
 
@@ -337,7 +354,7 @@ class ApiClient:
 
     def _bad_answer(self) -> BadAnswer:
         return BadAnswer(
-            _("The API sent an answer the panel cannot read. The fault is on the API's side; try again later.")
+            _("The product sent an answer the panel cannot read. The fault is on its side; try again later.")
         )
 
     def _data(self, body: Any) -> Any:

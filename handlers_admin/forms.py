@@ -88,7 +88,7 @@ class HandlerFilterForm(forms.Form):
         label=_("Type"),
         required=False,
         widget=Select,
-        error_messages={"invalid_choice": _("“%(value)s” is not a handler type here, so every type is shown.")},
+        error_messages={"invalid_choice": _("“%(value)s” is not a channel type here, so every type is shown.")},
     )
     is_enabled = forms.TypedChoiceField(
         label=_("Status"), required=False, choices=STATUS_CHOICES, coerce=int, empty_value=None, widget=Select
@@ -293,7 +293,7 @@ class AuditFilterForm(forms.Form):
         label=_("Action"), required=False, widget=Select, choices=[("", _("Any action")), *AuditEntry.Action.choices]
     )
     handler = forms.CharField(
-        label=_("Handler"),
+        label=_("Channel"),
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or ID")}),

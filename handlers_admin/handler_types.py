@@ -154,7 +154,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
             fields=(
                 TypeField(
                     name="webhook",
-                    label=_("Webhook URL"),
+                    label=_("Web address (URL)"),
                     kind="url",
                     help_text=_("Your server receives a POST here."),
                     example="https://example.com/hooks/alerts",

@@ -186,7 +186,7 @@ def _create(item: JobItem, actor: User | AnonymousUser) -> None:
     answer, entry = services.create_recorded(actor, fields)
     handler_id = answer.id if answer else services.settled_create(entry)
     if handler_id is None:
-        raise services.NotDone(_("The API answered late, and no new channel has appeared: it was not created."))
+        raise services.NotDone(_("The product answered late, and no new channel has appeared: it was not created."))
     item.handler_id = handler_id
     item.save(update_fields=["handler_id"])
 

@@ -150,7 +150,7 @@ def _wait_for_first_refresh() -> Freshness:
         time.sleep(0.1)
         if last := last_refresh():
             return Freshness(updated=last.finished)
-    return Freshness(updated=None, problem=_("The list of handlers is still being loaded. Reload in a moment."))
+    return Freshness(updated=None, problem=_("The list of channels is still being loaded. Reload in a moment."))
 
 
 def refresh() -> int:

@@ -10,9 +10,9 @@ class Channel(models.Model):
         managed = False
         default_permissions = ()
         permissions = [
-            ("view_handlers", _("Can see notification handlers")),
-            ("change_handlers", _("Can create, edit and switch notification handlers")),
-            ("delete_handlers", _("Can delete notification handlers")),
+            ("view_handlers", _("Can see notification channels")),
+            ("change_handlers", _("Can create, edit and switch notification channels")),
+            ("delete_handlers", _("Can delete notification channels")),
         ]
 
     def __str__(self) -> str:
@@ -49,9 +49,9 @@ class AuditEntry(models.Model):
     # Kept apart from the account so the trail survives a member's removal, and names failed sign-ins.
     actor_name = models.CharField(_("member name"), max_length=150)
     action = models.CharField(_("action"), max_length=20, choices=Action)
-    handler_id = models.PositiveBigIntegerField(_("handler id"), null=True, blank=True, db_index=True)
-    handler_name = models.CharField(_("handler name"), max_length=512, blank=True)
-    handler_type = models.CharField(_("handler type"), max_length=40, blank=True)
+    handler_id = models.PositiveBigIntegerField(_("channel id"), null=True, blank=True, db_index=True)
+    handler_name = models.CharField(_("channel name"), max_length=512, blank=True)
+    handler_type = models.CharField(_("channel type"), max_length=40, blank=True)
     changes = models.JSONField(_("changes"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome, default=Outcome.DONE)
     message = models.TextField(_("message"), blank=True)

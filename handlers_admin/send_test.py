@@ -59,7 +59,7 @@ def untestable_reason() -> str:
 
 
 def service_name(handler_type: HandlerType) -> str:
-    return _("The webhook") if handler_type.test_format == "webhook" else str(handler_type.label)
+    return _("Your server") if handler_type.test_format == "webhook" else str(handler_type.label)
 
 
 def send(handler_type: HandlerType, url: str, body: dict) -> TestResult:

@@ -135,7 +135,7 @@ def change_refusal(handler_type: str) -> str:
     if handler_type in HANDLER_TYPES:
         return ""
     return _(
-        "This panel cannot change channels of type “%(type)s”: the product's API does not allow it. "
+        "This panel cannot change channels of type “%(type)s”: the product does not allow it. "
         "Change it in the product itself. You can still delete it here."
     ) % {"type": handler_type}
 
@@ -173,7 +173,7 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
         done = now is not None and (now.state != State.OFF) == enabled
         audit.settle(entry, done=done)
         if not done:
-            raise NotDone(_("The API answered late, and the switch was not changed. Try again.")) from None
+            raise NotDone(_("The product answered late, and the switch was not changed. Try again.")) from None
         return Toggled(handler=known_handler(handler_id), late=True)
     if answer.handler:
         mirror.patch(answer.handler)
@@ -278,7 +278,10 @@ def _find_created(key: str, entry: AuditEntry) -> Submission:
         return Submission(handler_id=handler_id, repeated=False, late=True)
     cache.delete(key)
     raise NotDone(
-        _("The API answered late, and no new channel has appeared: nothing was created. You can send the form again.")
+        _(
+            "The product answered late, and no new channel has appeared: nothing was created. "
+            "You can send the form again."
+        )
     )
 
 
@@ -337,7 +340,7 @@ class EditResult:
     def message(self, name: str) -> tuple[str, str]:
         """The message level ("success" or "warning") and the words that tell the member how the edit went."""
         if self.late and not self.mismatches:
-            return "success", _("Done: the API answered late, but your changes to “%(name)s” were saved.") % {
+            return "success", _("Done: the product answered late, but your changes to “%(name)s” were saved.") % {
                 "name": name
             }
         if self.read_back_failed:
@@ -378,11 +381,11 @@ def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
         stored = _read_back(current.id)
         if stored is None:
             audit.settle(entry, done=False)
-            raise NotFound(_("This handler was deleted meanwhile, so your changes were not saved.")) from None
+            raise NotFound(_("This channel was deleted meanwhile, so your changes were not saved.")) from None
         values = {"name": stored.name, "type": stored.type} | stored.settings
         if all(values.get(key, "") == before.get(key, "") for key in body):
             audit.settle(entry, done=False)
-            raise NotDone(_("The API answered late, and your changes were not saved. Try again.")) from None
+            raise NotDone(_("The product answered late, and your changes were not saved. Try again.")) from None
         audit.settle(entry, done=True)
         return replace(_compared(body, stored), late=True)
     try:
@@ -427,7 +430,7 @@ def delete(actor: Actor, handler: Handler) -> bool:
         still_there = _read_back(handler.id) is not None
         audit.settle(entry, done=not still_there)
         if still_there:
-            raise NotDone(_("The API answered late, and the channel was not deleted. Try again.")) from None
+            raise NotDone(_("The product answered late, and the channel was not deleted. Try again.")) from None
         return True
     mirror.remove(handler.id)
     return False

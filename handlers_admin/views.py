@@ -198,7 +198,7 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
             "can_change": True,
         }
         if late:
-            messages.success(request, _("Done: the API answered late, but the switch was changed."))
+            messages.success(request, _("Done: the product answered late, but the switch was changed."))
         response = render(request, "includes/handler_parts.html#switch", context)
         if handler and not failure:
             state = str(handler.state.label).lower()
@@ -212,7 +212,7 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
     elif handler:
         state = str(handler.state.label).lower()
         text = _("“%(name)s” is now %(state)s.") % {"name": handler.name, "state": state}
-        messages.success(request, _("Done: the API answered late. %(text)s") % {"text": text} if late else text)
+        messages.success(request, _("Done: the product answered late. %(text)s") % {"text": text} if late else text)
     return redirect(safe_next(request) or reverse("handler_list"))
 
 
@@ -356,7 +356,7 @@ def handler_create(request: HttpRequest) -> HttpResponse:
     if submission.repeated:
         messages.info(request, _("This form was already sent once, so nothing was created twice."))
     elif submission.late:
-        messages.success(request, _("Done: the API answered late, but “%(name)s” was created.") % {"name": name})
+        messages.success(request, _("Done: the product answered late, but “%(name)s” was created.") % {"name": name})
     else:
         messages.success(request, _("“%(name)s” was created.") % {"name": name})
     if submission.handler_id is None:
@@ -429,7 +429,7 @@ def save_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     try:
         result = services.update(request.user, current, body)
     except NotFound:
-        error = _("This handler was deleted while you were editing it, so your changes were not saved.")
+        error = _("This channel was deleted while you were editing it, so your changes were not saved.")
         return form_page(request, form.retyped(), current=current, error=error)
     except ApiError as e:
         check_url = reverse("handler_detail", args=[current.id]) if isinstance(e, services.Unconfirmed) else ""
@@ -452,7 +452,7 @@ def handler_delete(request: HtmxRequest, handler: Handler) -> HttpResponse:
         target = reverse("handler_detail", args=[handler.id])
     else:
         text = _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)}
-        messages.success(request, _("Done: the API answered late. %(text)s") % {"text": text} if late else text)
+        messages.success(request, _("Done: the product answered late. %(text)s") % {"text": text} if late else text)
         target = reverse("handler_list")
     # From the dialog, the whole browser moves on, not just the dialog's form.
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
@@ -567,7 +567,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     chosen = selection.ids(request)
     if not chosen:
-        messages.error(request, _("Select the handlers to act on first."))
+        messages.error(request, _("Select the channels to act on first."))
         return redirect("handler_list")
     if request.method != "POST":
         order = {handler_id: position for position, handler_id in enumerate(chosen[:10])}

@@ -56,7 +56,7 @@ def test_the_create_form_with_each_type_is_accessible(screen, accessible) -> Non
         expect(page.locator("#type-fields legend")).to_have_count(1)
         expect(page.locator("#type-fields legend")).to_contain_text(str(handler_type.label))
         accessible(page, f"new {handler_type.slug}")
-    page.get_by_role("button", name="Create handler").click()
+    page.get_by_role("button", name="Create channel").click()
     expect(page.locator("#error-summary")).to_be_focused()
     accessible(page, "new, with errors")
 

@@ -20,10 +20,10 @@ def test_select_all_inactive_switch_them_off_and_follow_the_job(member_page, liv
     caption = page.locator("#table-caption").inner_text()
     total = int(re.search(r"of (\d+)", caption)[1])
     page.get_by_role("button", name=re.compile(r"Select all \d+ matching these filters")).click()
-    expect(page.locator("#selection-bar strong")).to_have_text(f"{total} handlers selected")
+    expect(page.locator("#selection-bar strong")).to_have_text(f"{total} channels selected")
     page.get_by_role("link", name="Switch off the selected").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Switch off: {total} handlers?")
-    page.get_by_role("button", name=f"Switch off {total} handlers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Switch off: {total} channels?")
+    page.get_by_role("button", name=f"Switch off {total} channels").click()
     expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
 
     progress = page.locator("#job-progress progress")

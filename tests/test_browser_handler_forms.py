@@ -35,17 +35,17 @@ def test_create_edit_duplicate_and_delete_end_to_end(member_page, live_server, s
     store = sandbox().app.store
     page = member_page(Role.ADMIN)
     page.goto(f"{live_server.url}/handlers/")
-    page.get_by_role("link", name="New handler").click()
+    page.get_by_role("link", name="New channel").click()
 
     page.get_by_label("Name", exact=True).fill("Nachtdienst “Bot”")
     page.get_by_label("Telegram", exact=True).check()
     page.get_by_label("Bot token").fill("not a token")
     page.get_by_label("Chat ID").fill("-1001234567890")
-    page.get_by_role("button", name="Create handler").click()
+    page.get_by_role("button", name="Create channel").click()
     expect(page.locator(".errorlist").get_by_text("A bot token looks like")).to_be_visible()
     expect(page.get_by_label("Chat ID")).to_have_value("-1001234567890")
     page.get_by_label("Bot token").fill(TOKEN)
-    page.get_by_role("button", name="Create handler").click()
+    page.get_by_role("button", name="Create channel").click()
 
     expect(page.get_by_text("“Nachtdienst “Bot”” was created.")).to_be_visible()
     handler_id = int(re.search(r"/handlers/(\d+)/$", page.url).group(1))
@@ -67,7 +67,7 @@ def test_create_edit_duplicate_and_delete_end_to_end(member_page, live_server, s
     expect(page.get_by_label("Chat ID")).to_have_value("@night_alerts")
     expect(page.get_by_label("Bot token")).to_have_value("")
     page.get_by_label("Bot token").fill(TOKEN)
-    page.get_by_role("button", name="Create handler").click()
+    page.get_by_role("button", name="Create channel").click()
     expect(page.get_by_text("“Copy of Nachtdienst “Bot”” was created.")).to_be_visible()
     copy_id = int(re.search(r"/handlers/(\d+)/$", page.url).group(1))
     assert copy_id != handler_id and store.get(copy_id)["name"] == "Copy of Nachtdienst “Bot”"

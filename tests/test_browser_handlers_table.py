@@ -23,15 +23,15 @@ def rows(page: Page):
 def test_page_search_filter_and_sort_without_reloads(member_page, live_server, sandbox) -> None:
     sandbox()
     page = open_table(member_page, live_server)
-    expect(page.locator("#table-caption")).to_have_text("Handlers 1–25 of 150")
+    expect(page.locator("#table-caption")).to_have_text("Channels 1–25 of 150")
 
     page.get_by_role("link", name="Next").click()
-    expect(page.locator("#table-caption")).to_have_text("Handlers 26–50 of 150")
+    expect(page.locator("#table-caption")).to_have_text("Channels 26–50 of 150")
     expect(page).to_have_url(re.compile(r"/handlers/\?page=2$"))
 
     page.get_by_label("Search by name").fill("Ops")
     expect(page).to_have_url(re.compile(r"search=Ops"))
-    expect(page.locator("#table-caption")).not_to_have_text("Handlers 26–50 of 150")
+    expect(page.locator("#table-caption")).not_to_have_text("Channels 26–50 of 150")
     names = rows(page).locator("td.name").all_inner_texts()
     assert names and all("ops" in name.lower() for name in names)
 
@@ -44,7 +44,7 @@ def test_page_search_filter_and_sort_without_reloads(member_page, live_server, s
     )
 
     page.get_by_label("Type").select_option("")
-    expect(page.locator("#table-caption")).to_have_text("Handlers 1–25 of 150")
+    expect(page.locator("#table-caption")).to_have_text("Channels 1–25 of 150")
     page.get_by_role("link", name="Last activity").click()
     expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("Last activity")
@@ -91,7 +91,7 @@ def test_times_follow_the_browsers_time_zone(member_page, live_server, sandbox) 
 def test_the_basic_variant_searches_filters_sorts_and_pages(member_page, live_server, sandbox) -> None:
     server = sandbox(variant="basic")
     page = open_table(member_page, live_server, Role.VIEWER)
-    expect(page.locator("#table-caption")).to_have_text("Handlers 1–25 of 150")
+    expect(page.locator("#table-caption")).to_have_text("Channels 1–25 of 150")
 
     page.get_by_label("Search by name").fill("equipe")
     expect(page).to_have_url(re.compile(r"search=equipe"))
@@ -109,12 +109,12 @@ def test_the_basic_variant_searches_filters_sorts_and_pages(member_page, live_se
 
     page.get_by_label("Type").select_option("")
     page.get_by_label("Status").select_option("")
-    expect(page.locator("#table-caption")).to_have_text("Handlers 1–25 of 150")
+    expect(page.locator("#table-caption")).to_have_text("Channels 1–25 of 150")
     page.get_by_role("link", name="Last activity").click()
     expect(page).to_have_url(re.compile(r"order_by=last_datetime&order_type=DESC"))
     times = rows(page).locator("td.activity time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
     assert len(times) > 5 and times == sorted(times, reverse=True)
 
     page.get_by_role("link", name="Next").click()
-    expect(page.locator("#table-caption")).to_have_text("Handlers 26–50 of 150")
+    expect(page.locator("#table-caption")).to_have_text("Channels 26–50 of 150")
     assert page.evaluate("window.stillTheSamePage") is True

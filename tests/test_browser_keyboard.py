@@ -33,7 +33,7 @@ def test_a_switch_keeps_focus_and_is_announced(table: Page) -> None:
 def test_paging_and_sorting_take_focus_to_the_tables_caption(table: Page) -> None:
     table.get_by_role("link", name="Next").focus()
     table.keyboard.press("Enter")
-    expect(table.locator("#table-caption")).to_have_text("Handlers 26–50 of 150")
+    expect(table.locator("#table-caption")).to_have_text("Channels 26–50 of 150")
     expect(table.locator("#table-caption")).to_be_focused()
     table.get_by_role("link", name="Name").focus()
     table.keyboard.press("Enter")
@@ -73,10 +73,10 @@ def test_switching_off_a_whole_page_of_on_handlers_then_paging_skips_nothing(mem
     ids = page.locator("#handler-table tbody td.id")
     first_page = ids.all_inner_texts()
     page.get_by_role("link", name="Next").click()
-    expect(page.locator("#table-caption")).to_contain_text("Handlers 11–20")
+    expect(page.locator("#table-caption")).to_contain_text("Channels 11–20")
     second_page = ids.all_inner_texts()
     page.get_by_role("link", name="Previous").click()
-    expect(page.locator("#table-caption")).to_contain_text("Handlers 1–10")
+    expect(page.locator("#table-caption")).to_contain_text("Channels 1–10")
 
     switches = page.locator("#handler-table input[role=switch]")
     for number in range(10):

@@ -26,4 +26,4 @@ def test_a_chart_bar_opens_the_table_with_its_filter_shown(member_page, live_ser
     idle.click()
     expect(page).to_have_url(re.compile(r"/handlers/\?activity=idle90d$"))
     expect(page.get_by_label("Last activity")).to_have_value("idle90d")
-    expect(page.locator("#table-caption")).to_have_text(f"Handlers 1–{min(count, 25)} of {count}")
+    expect(page.locator("#table-caption")).to_have_text(f"Channels 1–{min(count, 25)} of {count}")

@@ -18,7 +18,7 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
 def test_sign_in_see_the_handlers_and_sign_out(page: Page, live_server) -> None:
     make_member("olga", Role.EDITOR)
     sign_in(page, live_server.url, "olga")
-    expect(page.get_by_role("heading", name="Notification handlers")).to_be_visible()
+    expect(page.get_by_role("heading", name="Notification channels")).to_be_visible()
     expect(page.get_by_text("Editor")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -51,7 +51,7 @@ def test_a_spent_budget_shows_the_copy_and_says_when_to_retry(
     budget.take()
     response = viewer_client.post("/handlers/refresh/", follow=True)
     assert response.status_code == 200 and "Kept" in response.text
-    assert "used up its API calls for this minute" in response.text and len(api.calls) == 0
+    assert "used all the requests the product allows this minute" in response.text and len(api.calls) == 0
 
 
 def test_the_budget_is_shared_by_two_processes(tmp_path, settings) -> None:
@@ -91,4 +91,4 @@ def test_a_page_shows_its_copy_quietly_while_background_work_has_the_calls(
         assert [budget.take(), budget.take()] == [0, 0]  # a job's calls fill the background share
     text = viewer_client.get("/handlers/").text
     assert "Kept" in text and "5 minutes ago</time>" in text
-    assert "used up its API calls" not in text and len(api.calls) == 0
+    assert "used all the requests the product allows" not in text and len(api.calls) == 0

@@ -20,7 +20,7 @@ def thirty(mirrored) -> None:
 
 
 def selected_count(text: str) -> int:
-    return int(re.search(r"(\d+) handlers? selected", text)[1])
+    return int(re.search(r"(\d+) channels? selected", text)[1])
 
 
 def test_the_selection_survives_paging_and_filters(thirty, editor_client: Client) -> None:
@@ -47,7 +47,7 @@ def test_select_all_matching_takes_every_page(thirty, editor_client: Client) -> 
 def test_a_bulk_action_confirms_the_count_and_first_names_then_starts_a_job(thirty, editor_client: Client) -> None:
     editor_client.post("/handlers/selection/", {"action": "matching", "is_enabled": "1"}, headers=HTMX)
     confirm = editor_client.get("/jobs/new/?kind=disable").text
-    assert "Switch off: 15 handlers?" in confirm and "and more" in confirm
+    assert "Switch off: 15 channels?" in confirm and "and more" in confirm
     # The first ten, in the table's order (newest first).
     assert re.findall(r"<li>(H\d\d)</li>", confirm) == [f"H{i}" for i in range(29, 10, -2)]
     response = editor_client.post("/jobs/new/", {"kind": "disable"})

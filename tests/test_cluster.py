@@ -136,8 +136,8 @@ def test_two_instances_and_a_worker_act_as_one_panel(cluster) -> None:
 
     # The mirror is refreshed by one instance for both.
     lists_before = len(calls(server, "GET", "/notification-handlers/?"))
-    assert "Handlers 1–25 of 150" in a.get("/handlers/").text
-    assert "Handlers 1–25 of 150" in b.get("/handlers/").text
+    assert "Channels 1–25 of 150" in a.get("/handlers/").text
+    assert "Channels 1–25 of 150" in b.get("/handlers/").text
     assert len(calls(server, "GET", "/notification-handlers/?")) == lists_before
 
     # A one-time token used on one instance is refused on the other.
@@ -172,9 +172,9 @@ def test_two_instances_and_a_worker_act_as_one_panel(cluster) -> None:
 
     # A 429 seen by one instance stops the other.
     server.app.limiter._calls[settings.API_KEY] = deque([time.monotonic()] * 60)
-    assert "used up its API calls" in a.get(f"/handlers/{ids[0]}/").text
+    assert "used all the requests the product allows" in a.get(f"/handlers/{ids[0]}/").text
     before = len(server.app.requests)
-    assert "used up its API calls" in b.get(f"/handlers/{ids[1]}/").text
+    assert "used all the requests the product allows" in b.get(f"/handlers/{ids[1]}/").text
     assert len(server.app.requests) == before
 
     # Every call stayed within the key's minute, and only the forced one was refused.

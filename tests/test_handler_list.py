@@ -53,13 +53,13 @@ def test_editors_see_a_named_switch(api: responses.RequestsMock, editor_client: 
 
 def test_no_handlers_at_all_invites_to_create_one(api: responses.RequestsMock, viewer_client: Client) -> None:
     api.get(LIST_URL, json=page_json([]))
-    assert "No notification handlers yet" in viewer_client.get("/handlers/").text
+    assert "No notification channels yet" in viewer_client.get("/handlers/").text
 
 
 def test_nothing_matching_offers_to_clear_filters(api: responses.RequestsMock, viewer_client: Client) -> None:
     api.get(LIST_URL, json=page_json([]))
     text = viewer_client.get("/handlers/?search=zzz").text
-    assert "No handler matches these filters." in text and "Clear filters" in text
+    assert "No channel matches these filters." in text and "Clear filters" in text
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_api_errors_show_above_the_table_with_the_filters_usable(
     response = viewer_client.get("/handlers/?search=ops")
     assert response.status_code == 200
     assert message in response.text and 'id="filters"' in response.text and 'value="ops"' in response.text
-    assert "No notification handlers yet" not in response.text and "No handler matches" not in response.text
+    assert "No notification channels yet" not in response.text and "No channel matches" not in response.text
 
 
 def test_the_per_page_in_use_is_the_one_shown(api: responses.RequestsMock, viewer_client: Client) -> None:
@@ -101,10 +101,13 @@ def test_the_per_page_in_use_is_the_one_shown(api: responses.RequestsMock, viewe
 
 
 @override_settings(API_BASE_URL="", API_KEY="")
-def test_a_panel_without_api_settings_says_what_to_set(viewer_client: Client) -> None:
+def test_a_panel_without_api_settings_tells_admins_what_to_set_and_others_whom_to_ask(
+    viewer_client: Client, admin_client: Client
+) -> None:
     response = viewer_client.get("/handlers/")
     assert response.status_code == 200
-    assert "set API_BASE_URL and API_KEY" in response.text
+    assert "Ask an admin of the panel" in response.text and "API_BASE_URL" not in response.text
+    assert "set API_BASE_URL and API_KEY" in admin_client.get("/handlers/").text
 
 
 def test_times_show_in_the_members_own_time_zone(api: responses.RequestsMock, viewer_client: Client) -> None:
@@ -156,7 +159,7 @@ def test_created_dates_are_read_in_the_members_time_zone(api: responses.Requests
         ("page=-4", None),
         ("results_per_page=37", None),
         ("order_by=password&order_type=sideways", None),
-        ("type=pigeon", "“pigeon” is not a handler type here"),
+        ("type=pigeon", "“pigeon” is not a channel type here"),
         ("datetime_start=yesterday", "Enter a date like 2026-01-31."),
         ("is_enabled=maybe", "Status:"),
         ("activity=soon", "Last activity:"),

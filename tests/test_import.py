@@ -111,7 +111,7 @@ def test_the_preview_never_shows_a_secret_and_the_job_creates_the_ready_rows(
     )
     upload = SimpleUploadedFile("channels.csv", text.encode(), content_type="text/csv")
     preview = editor_client.post("/handlers/import/", {"action": "preview", "file": upload})
-    assert "2 of 3 rows are ready" in preview.text and "Create 2 handlers" in preview.text
+    assert "2 of 3 rows are ready" in preview.text and "Create 2 channels" in preview.text
     assert secret not in preview.text
     key = preview.text.split('name="key" value="')[1].split('"')[0]
 

@@ -126,7 +126,7 @@ def test_retrying_runs_the_failed_items_again(api: responses.RequestsMock, mirro
     jobs.process(job.pk)
     assert list(job.items.values_list("outcome", "message")) == [
         ("done", ""),
-        ("failed", "The API refused this: “Your have exceeded the limits.”"),
+        ("failed", "The product refused this: “Your have exceeded the limits.”"),
     ]
     api.replace(responses.POST, one_url(2), json={"data": {"id": 2}})
     assert jobs.retry_failed(job) == 1

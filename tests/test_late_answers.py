@@ -13,7 +13,7 @@ from handlers_admin.models import AuditEntry
 from sandbox.store import Filters
 from tests.api import HTMX, SECRETS, handler_json, one_url
 
-LATE = "Done: the API answered late"
+LATE = "Done: the product answered late"
 UNCONFIRMED = "We could not confirm whether this was saved"
 
 
