@@ -8,7 +8,7 @@ COPY . /app
 WORKDIR /app
 RUN rm -f .env \
     && READ_DOT_ENV=false SECRET_KEY=build-only /venv/bin/python manage.py collectstatic --noinput \
-    && (test ! -d locale || READ_DOT_ENV=false SECRET_KEY=build-only /venv/bin/python manage.py compilemessages)
+    && READ_DOT_ENV=false SECRET_KEY=build-only /venv/bin/python manage.py compilemessages
 
 FROM python:3.12-slim
 RUN useradd --system --create-home --uid 10001 panel

@@ -1,14 +1,21 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from handlers_admin.roles import CHANGE, DELETE, role_of
 
 
 def panel(request: HttpRequest) -> dict[str, object]:
+    # The menu names each language in itself, as settings do; Django's language tags would translate the names.
+    names = dict(settings.LANGUAGES)
+    languages: dict[str, object] = {
+        "languages": settings.LANGUAGES,
+        "language_name": names.get(get_language(), names[settings.LANGUAGE_CODE]),
+    }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
-    return {
+        return languages
+    return languages | {
         "member_role": role_of(user),
         "can_change": user.has_perm(CHANGE),
         "can_delete": user.has_perm(DELETE),

@@ -164,3 +164,17 @@ class JobItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} item {self.position}"
+
+
+class MemberSettings(models.Model):
+    """What a member chose for themselves, kept from one sign-in to the next."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panel_settings")
+    # Empty: the browser's language.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user} settings"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("language/", views.language, name="language"),
     path("handlers/", views.handler_list, name="handler_list"),
     path("handlers/export.csv", views.handler_export, {"file_format": "csv"}, name="handler_export_csv"),
     path("handlers/export.json", views.handler_export, {"file_format": "json"}, name="handler_export_json"),

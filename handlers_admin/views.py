@@ -20,10 +20,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import exports, health, imports, jobs, members, selection, send_test, services
+from handlers_admin import exports, health, imports, jobs, languages, members, selection, send_test, services
 from handlers_admin.budget import whole_number
 from handlers_admin.client import ApiError, Handler, NotFound, State
 from handlers_admin.forms import AuditFilterForm, HandlerFilterForm, HandlerForm, MemberForm, RoleForm, ToggleForm
@@ -62,6 +63,16 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     parts, healthy = health.report()
     return JsonResponse(parts, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language menu, also on the sign-in page: Django's view sets the cookie; a member's account keeps it."""
+    code = request.POST.get("language", "")
+    if languages.is_offered(code):
+        languages.choose(request, code)
+    return set_language(request)
 
 
 def handler_list(request: HtmxRequest) -> HttpResponse:

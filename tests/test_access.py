@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PUBLIC = {"/accounts/login/", "/healthz", "/favicon.ico"}
+PUBLIC = {"/accounts/login/", "/healthz", "/favicon.ico", "/language/"}
 SIGN_IN_PAGES = ("/accounts/login/", "/admin/login/")
 
 
