@@ -272,7 +272,14 @@ class ApiClient:
 
     def _no_answer(self, method: str, path: str, error: requests.RequestException) -> ApiError:
         never_sent = isinstance(error, requests.ConnectTimeout) or _never_connected(error)
-        log.warning("API %s /%s got no answer: %s", method, path, type(error).__name__)
+        log.warning(
+            "API %s /%s at %s got no answer: %s%s",
+            method,
+            path,
+            self.host,
+            type(error).__name__,
+            "" if isinstance(error, requests.ReadTimeout) else "; check that it is up and that API_BASE_URL is right",
+        )
         if never_sent:
             return NotSent(
                 _(
@@ -287,7 +294,6 @@ class ApiClient:
                 _("The product did not answer within %(seconds)s seconds. Try again in a moment.")
                 % {"seconds": f"{self.timeout:g}"}
             )
-        log.warning("API at %s could not be reached: check that it is up and that API_BASE_URL is right", self.host)
         return Unreachable(
             _(
                 "The product could not be reached. Try again in a moment; "

@@ -246,6 +246,25 @@ def test_unreachable_and_timeouts_say_so(api: responses.RequestsMock) -> None:
         client().get(2)
 
 
+def test_a_call_without_answer_is_one_log_line_with_the_host_and_what_to_check(
+    api: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.get(one_url(1), body=requests.ConnectionError("refused"))
+    api.get(one_url(2), body=requests.ReadTimeout("slow"))
+    with caplog.at_level(logging.WARNING, logger="handlers_admin.client"), pytest.raises(Unreachable):
+        client().get(1)
+    assert [record.getMessage() for record in caplog.records] == [
+        "API GET /notification-handlers/1 at panel-tests.example got no answer: ConnectionError; "
+        "check that it is up and that API_BASE_URL is right"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="handlers_admin.client"), pytest.raises(Unreachable):
+        client().get(2)
+    assert [record.getMessage() for record in caplog.records] == [
+        "API GET /notification-handlers/2 at panel-tests.example got no answer: ReadTimeout"
+    ]
+
+
 @override_settings(API_BASE_URL="", API_KEY="")
 def test_a_missing_configuration_is_a_plain_error_and_a_log_line_with_directions(
     caplog: pytest.LogCaptureFixture,
