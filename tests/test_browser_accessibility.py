@@ -8,6 +8,7 @@ from handlers_admin import jobs
 from handlers_admin.handler_types import HANDLER_TYPES
 from handlers_admin.models import Job
 from handlers_admin.roles import Role
+from tests.helpers import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,3 +68,17 @@ def test_the_delete_dialog_is_accessible(screen, accessible) -> None:
     page.get_by_role("link", name="Delete").click()
     expect(page.get_by_role("dialog")).to_be_visible()
     accessible(page, "delete dialog")
+
+
+def test_the_members_page_with_several_members_is_accessible(screen, accessible) -> None:
+    page, base, _server = screen
+    make_member("vera", Role.VIEWER)
+    make_member("eddie", Role.EDITOR)
+    stopped = make_member("stopped-member", Role.VIEWER)
+    stopped.is_active = False
+    stopped.save(update_fields=["is_active"])
+    make_member("a.very.long.username.without.spaces@example-organisation.com", Role.EDITOR)
+    page.goto(base + "/members/")
+    expect(page.get_by_role("button", name="Let sign in stopped-member")).to_be_visible()
+    expect(page.get_by_label("Role of eddie")).to_be_visible()
+    accessible(page, "/members/ with several members")
