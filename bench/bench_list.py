@@ -12,7 +12,7 @@ from common import signed_in_client, timed
 from django.test import override_settings
 
 from handlers_admin import mirror
-from handlers_admin.client import client
+from handlers_admin.api import api_client
 from handlers_admin.models import MirroredHandler
 from tests.api import LIST_URL, handler_json, one_url, page_json
 
@@ -71,7 +71,8 @@ def main() -> None:
                     full = client_.get(url)
                     partial = client_.get(url, headers=HTMX)
                 direct = timed(
-                    lambda per_page=per_page: client().list({"page": "1", "results_per_page": str(per_page)}), runs=5
+                    lambda per_page=per_page: api_client().list({"page": "1", "results_per_page": str(per_page)}),
+                    runs=5,
                 )
                 report[f"{count}_handlers"][f"{per_page}_rows"] = {
                     "panel": panel,

@@ -94,7 +94,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-CSRF_FAILURE_VIEW = "handlers_admin.views.csrf_failure"
+CSRF_FAILURE_VIEW = "handlers_admin.views.site.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "handler_list"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,18 +1,22 @@
 """The audit trail: every action attempted through the panel, who did it, and how it went."""
 
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from handlers_admin.client import ApiError, NotSent, OutcomeUnknown
-from handlers_admin.handler_types import NAME_MAX_LENGTH, SECRET_FIELDS
-from handlers_admin.models import AuditEntry, Job, MirroredHandler
+from handlers_admin.api import ApiError, NotSent, OutcomeUnknown
+from handlers_admin.budget import whole_number
+from handlers_admin.handler_types import SECRET_FIELDS
+from handlers_admin.models import AuditEntry, Job
+from handlers_admin.scoped import scoped
 
 Action = AuditEntry.Action
 log = logging.getLogger(__name__)
@@ -21,13 +25,9 @@ log = logging.getLogger(__name__)
 _job: ContextVar[Job | None] = ContextVar("audit_job", default=None)
 
 
-@contextmanager
-def for_job(job: Job) -> Iterator[None]:
-    token = _job.set(job)
-    try:
-        yield
-    finally:
-        _job.reset(token)
+def for_job(job: Job) -> AbstractContextManager[None]:
+    """Entries recorded in this block link to the job."""
+    return scoped(_job, job)
 
 
 def change(field: str, before: str | None, after: str | None) -> dict[str, Any]:
@@ -124,53 +124,6 @@ def panel_change_at(handler_id: int, moment: datetime | None) -> AuditEntry | No
     )
 
 
-# How far a server's clock and the panel's may disagree when a create is looked for by its time.
-CLOCK_MARGIN = timedelta(minutes=2)
-
-
-def created_by(entry: AuditEntry) -> "MirroredHandler | None":
-    """The handler a create whose answer never came made, if the mirror shows one: same name and type,
-    created since the request was sent."""
-    return (
-        MirroredHandler.objects.filter(
-            name=entry.handler_name[:NAME_MAX_LENGTH],
-            type=entry.handler_type,
-            created__gte=entry.created - CLOCK_MARGIN,
-        )
-        .order_by("id")
-        .first()
-    )
-
-
-def _done_by_the_mirror(entry: AuditEntry) -> tuple[bool | None, int | None]:
-    """Whether the mirror shows the action done, not done, or cannot tell (None); and the handler's id."""
-    if entry.action == Action.CREATE:
-        found = created_by(entry)
-        return found is not None, found.id if found else None
-    if entry.handler_id is None:
-        return None, None
-    row = MirroredHandler.objects.filter(id=entry.handler_id).first()
-    if entry.action == Action.DELETE:
-        return row is None, None
-    if row is None:
-        return None, None
-    if entry.action in (Action.ENABLE, Action.DISABLE):
-        return (row.state != 0) == (entry.action == Action.ENABLE), None
-    values = {"name": row.name, "type": row.type} | row.shown_settings
-    visible = [change for change in entry.changes if not change.get("secret")]
-    if not visible:
-        return None, None
-    return all(values.get(change["field"], "") == change.get("after") for change in visible), None
-
-
-def settle_from_mirror() -> None:
-    """Settles the actions whose answer never came, where the freshly refreshed mirror tells."""
-    for entry in AuditEntry.objects.filter(outcome=AuditEntry.Outcome.UNKNOWN):
-        done, handler_id = _done_by_the_mirror(entry)
-        if done is not None:
-            settle(entry, done=done, handler_id=handler_id)
-
-
 def tested(
     actor: User | AnonymousUser, *, handler_id: int | None, name: str, handler_type: str, result: str, delivered: bool
 ) -> None:
@@ -200,3 +153,26 @@ def member_changed(
             {"field": field, "before": before, "after": after} for field, (before, after) in (changes or {}).items()
         ],
     )
+
+
+def member_names() -> list[str]:
+    """The names entries were recorded under: members since removed and failed sign-ins' usernames stay findable."""
+    names = AuditEntry.objects.exclude(actor_name="").order_by("actor_name").values_list("actor_name", flat=True)
+    return list(names.distinct())
+
+
+def entries(filters: Mapping[str, Any]) -> QuerySet[AuditEntry]:
+    """The entries an audit filter form's valid values ask for, newest first."""
+    found = AuditEntry.objects.all()
+    if filters.get("member"):
+        found = found.filter(actor_name=filters["member"])
+    if filters.get("action"):
+        found = found.filter(action=filters["action"])
+    if handler := filters.get("handler", "").strip():
+        number = whole_number(handler)
+        found = found.filter(handler_id=number) if number is not None else found.filter(handler_name__icontains=handler)
+    if filters.get("date_from"):
+        found = found.filter(created__gte=timezone.make_aware(datetime.combine(filters["date_from"], time.min)))
+    if filters.get("date_to"):
+        found = found.filter(created__lte=timezone.make_aware(datetime.combine(filters["date_to"], time.max)))
+    return found

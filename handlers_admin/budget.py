@@ -7,12 +7,13 @@ API_BUDGET_RESERVE calls of each minute to them."""
 
 import math
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
+
+from handlers_admin.scoped import scoped
 
 WINDOW_SECONDS = 60
 LIMIT_KEY = "budget:limit"
@@ -25,23 +26,14 @@ _leaves: ContextVar[int] = ContextVar("budget_leaves", default=0)
 ROOM_FOR_REFRESHES = 2
 
 
-@contextmanager
-def _leaving(calls: int) -> Iterator[None]:
-    token = _leaves.set(calls)
-    try:
-        yield
-    finally:
-        _leaves.reset(token)
-
-
 def background() -> AbstractContextManager[None]:
     """Calls made in this block are background work: they leave the people's reserve alone."""
-    return _leaving(settings.API_BUDGET_RESERVE)
+    return scoped(_leaves, settings.API_BUDGET_RESERVE)
 
 
 def job() -> AbstractContextManager[None]:
     """Calls made by a job: they leave the people's reserve, and room for the mirror's refreshes."""
-    return _leaving(settings.API_BUDGET_RESERVE + ROOM_FOR_REFRESHES)
+    return scoped(_leaves, settings.API_BUDGET_RESERVE + ROOM_FOR_REFRESHES)
 
 
 def whole_number(text: str, *, digits: int = 18) -> int | None:

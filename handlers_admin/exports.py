@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers_admin.client import Handler
+from handlers_admin.api import Handler
 from handlers_admin.handler_types import ALL_FIELDS
 
-COLUMNS = ["id", "name", "type", "status", "created_utc", "last_activity_utc", *ALL_FIELDS]
+EXPORT_COLUMNS = ["id", "name", "type", "status", "created_utc", "last_activity_utc", *ALL_FIELDS]
 
 
 def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
@@ -40,7 +40,7 @@ def to_json(exported: list[dict[str, Any]]) -> str:
 def to_csv(exported: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     # A type this panel does not know may have settings with names of its own: they have no column.
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for record in exported:
         row = {key: value for key, value in record.items() if key != "settings"} | record["settings"]

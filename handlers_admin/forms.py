@@ -1,14 +1,14 @@
+"""The panel's forms. They validate what a member sent, and nothing more: what they list comes from their caller."""
+
 from datetime import UTC, datetime, time
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from handlers_admin.budget import whole_number
-from handlers_admin.client import Handler, State
+from handlers_admin.api import Handler, State
 from handlers_admin.handler_types import (
     ALL_FIELDS,
     HANDLER_TYPES,
@@ -16,12 +16,12 @@ from handlers_admin.handler_types import (
     SECRET_FIELDS,
     HandlerType,
     TypeField,
+    mask,
     types_for,
 )
-from handlers_admin.models import AuditEntry, MirroredHandler
-from handlers_admin.presenters import mask
+from handlers_admin.models import AuditEntry
 from handlers_admin.roles import Role
-from handlers_admin.table import ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery, activity_choices
+from handlers_admin.table import DEFAULT_PER_PAGE, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery, activity_choices
 
 NOT_A_DATE = _("Enter a date like 2026-01-31.")
 # Servers cut longer values silently, so the form refuses them with the limit in words.
@@ -30,11 +30,6 @@ STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for s
 
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
 SILENTLY_CORRECTED = ("page", "shift", "results_per_page", "order_by", "order_type")
-
-
-def mirrored_foreign_types() -> list[str]:
-    rows = MirroredHandler.objects.exclude(type__in=list(HANDLER_TYPES))
-    return sorted(set(rows.values_list("type", flat=True)))
 
 
 class Select(forms.Select):
@@ -109,15 +104,13 @@ class HandlerFilterForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9, widget=forms.HiddenInput)
     shift = forms.IntegerField(required=False, min_value=0, max_value=1000, widget=forms.HiddenInput)
 
-    def __init__(self, data: Any = None, *, variant: str) -> None:
+    def __init__(self, data: Any = None, *, types: list[tuple[str, str]]) -> None:
+        """`types` are the type filter's choices (see table.type_choices)."""
         if data is not None and data.get("results_per_page") not in [str(n) for n in PER_PAGE_CHOICES]:
             data = data.copy()
-            data["results_per_page"] = "25"  # corrected, and shown as what is in use
+            data["results_per_page"] = str(DEFAULT_PER_PAGE)  # corrected, and shown as what is in use
         super().__init__(data)
-        known = [(t.slug, t.label) for t in types_for(variant)]
-        # Types of the product's that this panel does not know can be listed too, by their own names.
-        others = [(slug, slug) for slug in mirrored_foreign_types()]
-        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type")), *known, *others]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type")), *types]
         cast(forms.ChoiceField, self.fields["activity"]).choices = [("", _("Any activity")), *activity_choices()]
 
     def clean(self) -> dict[str, Any]:
@@ -311,37 +304,18 @@ class AuditFilterForm(forms.Form):
         error_messages={"invalid": NOT_A_DATE},
     )
 
-    def __init__(self, data: Any = None) -> None:
+    def __init__(self, data: Any = None, *, members: list[str]) -> None:
+        """`members` are the names the trail records (see audit.member_names)."""
         super().__init__(data)
-        # Names as recorded: members since removed and failed sign-ins' usernames stay findable.
-        names = (
-            AuditEntry.objects.exclude(actor_name="")
-            .order_by("actor_name")
-            .values_list("actor_name", flat=True)
-            .distinct()
-        )
-        cast(forms.ChoiceField, self.fields["member"]).choices = [("", _("Anyone")), *((name, name) for name in names)]
+        cast(forms.ChoiceField, self.fields["member"]).choices = [
+            ("", _("Anyone")),
+            *((name, name) for name in members),
+        ]
 
-    def entries(self) -> QuerySet[AuditEntry]:
+    def filters(self) -> dict[str, Any]:
+        """What is valid of the filters asked for."""
         self.is_valid()
-        data = self.cleaned_data
-        entries = AuditEntry.objects.all()
-        if data.get("member"):
-            entries = entries.filter(actor_name=data["member"])
-        if data.get("action"):
-            entries = entries.filter(action=data["action"])
-        if handler := data.get("handler", "").strip():
-            number = whole_number(handler)
-            entries = (
-                entries.filter(handler_id=number)
-                if number is not None
-                else entries.filter(handler_name__icontains=handler)
-            )
-        if data.get("date_from"):
-            entries = entries.filter(created__gte=timezone.make_aware(datetime.combine(data["date_from"], time.min)))
-        if data.get("date_to"):
-            entries = entries.filter(created__lte=timezone.make_aware(datetime.combine(data["date_to"], time.max)))
-        return entries
+        return self.cleaned_data
 
 
 class MemberForm(forms.Form):

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
+    from handlers_admin.api import Handler
+
 InputKind = Literal["email", "url", "tel", "text", "secret"]
 # How the panel sends a test message to a type's channel itself; "" where the product sends them itself.
 TestFormat = Literal["webhook", "slack", "discord", "microsoft_teams", "google_chat", "telegram", ""]
@@ -333,3 +335,33 @@ SECRET_FIELDS = frozenset(name for name, spec in ALL_FIELDS.items() if spec.secr
 
 def types_for(variant: str) -> list[HandlerType]:
     return [t for t in HANDLER_TYPES.values() if variant in t.variants]
+
+
+# The masking rule: what of a channel's settings may leave the server's answer. The mirror, the pages, the
+# forms and the exports all go by it.
+
+
+def mask(value: str) -> str:
+    """A secret as the panel shows it: its last four characters, and only when it is long enough to spare them."""
+    return "••••" + value[-4:] if len(value) > 8 else "••••"
+
+
+def is_hidden(handler_type: str, field: str) -> bool:
+    """Whether a setting's value is shown masked: every secret, and every value of a type the panel does not know."""
+    return handler_type not in HANDLER_TYPES or field in SECRET_FIELDS
+
+
+def shown_settings(handler: "Handler") -> dict[str, str]:
+    """The handler's settings with hidden values masked, in the registry's order for its type."""
+    known = HANDLER_TYPES.get(handler.type)
+    names = [spec.name for spec in known.fields] if known else list(handler.settings)
+    shown = {}
+    for name in names:
+        value = handler.settings.get(name, "")
+        shown[name] = mask(value) if value and is_hidden(handler.type, name) else value
+    return shown
+
+
+def public_settings(handler: "Handler") -> dict[str, str]:
+    """The settings a form may show as they are: none of a secret, nothing of an unknown type."""
+    return {name: value for name, value in handler.settings.items() if not is_hidden(handler.type, name)}

@@ -22,7 +22,7 @@ MAX_BYTES = 1024 * 1024
 MAX_ROWS = 1000
 # How long a checked file waits for the member to confirm it.
 WAITING_SECONDS = 3600
-COLUMNS = ["name", "type", *ALL_FIELDS]
+IMPORT_COLUMNS = ["name", "type", *ALL_FIELDS]
 
 
 class Unreadable(Exception):
@@ -30,7 +30,7 @@ class Unreadable(Exception):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Row:
+class ImportRow:
     line: int
     name: str
     type: str
@@ -45,7 +45,7 @@ class Row:
         return not self.problems
 
 
-def read(text: str, *, variant: str) -> list[Row]:
+def read(text: str, *, variant: str) -> list[ImportRow]:
     """Every row of the file, checked as the create form checks it; secrets are kept only in `fields`."""
     if len(text.encode()) > MAX_BYTES:
         raise Unreadable(_("The file is larger than 1 MB: split it and import the parts one after the other."))
@@ -59,7 +59,7 @@ def read(text: str, *, variant: str) -> list[Row]:
         )
     existing = {name.casefold() for name in MirroredHandler.objects.values_list("name", flat=True)}
     seen: set[str] = set()
-    rows: list[Row] = []
+    rows: list[ImportRow] = []
     for number, raw in enumerate(reader, start=2):
         if len(rows) == MAX_ROWS:
             raise Unreadable(_("The file has more than %(count)s rows: import it in parts.") % {"count": MAX_ROWS})
@@ -68,7 +68,7 @@ def read(text: str, *, variant: str) -> list[Row]:
         problems = [] if form.is_valid() else _problems(form)
         name = values.get("name", "")
         rows.append(
-            Row(
+            ImportRow(
                 line=number,
                 name=name,
                 type=values.get("type", ""),
@@ -89,7 +89,7 @@ def _problems(form: HandlerForm) -> list[str]:
     ]
 
 
-def keep_for_confirmation(rows: list[Row]) -> str:
+def keep_for_confirmation(rows: list[ImportRow]) -> str:
     """Keeps the good rows, sealed, until the member confirms; returns the key that finds them."""
     key = secrets.token_urlsafe(16)
     cache.set(f"import:{key}", seal([row.fields for row in rows if row.ok]), WAITING_SECONDS)
@@ -120,7 +120,7 @@ def start(actor: User, key: str) -> Job | None:
 def template_csv(*, variant: str) -> str:
     """A file with the columns and one example row per type."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=IMPORT_COLUMNS)
     writer.writeheader()
     for handler_type in types_for(variant):
         row = {"name": _("Example: %(type)s") % {"type": handler_type.label}, "type": handler_type.slug}

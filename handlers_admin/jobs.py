@@ -15,14 +15,20 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit, budget, health, log_lines, mirror, services
-from handlers_admin.client import ApiError, NotFound, RateLimited, State
-from handlers_admin.handler_types import NAME_MAX_LENGTH
-from handlers_admin.models import Job, JobItem, MirroredHandler
+from handlers_admin import audit, budget, health, log_lines, services
+from handlers_admin.api import ApiError, NotDone, NotFound, RateLimited
+from handlers_admin.models import AuditEntry, Job, JobItem
+from handlers_admin.outcomes import Change
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.sealed import unseal
 
 Kind, Outcome = Job.Kind, JobItem.Outcome
+# The audit's name for what each bulk job does to a handler.
+ACTIONS = {
+    Kind.ENABLE: AuditEntry.Action.ENABLE,
+    Kind.DISABLE: AuditEntry.Action.DISABLE,
+    Kind.DELETE: AuditEntry.Action.DELETE,
+}
 # A running job whose worker has not said anything for this long is taken up by the next worker.
 ABANDONED_AFTER = timedelta(minutes=2)
 
@@ -30,7 +36,7 @@ ABANDONED_AFTER = timedelta(minutes=2)
 def start_bulk(actor: User, kind: str, handler_ids: Iterable[int]) -> Job:
     """A job doing one action to each handler, in the order given."""
     ids = list(dict.fromkeys(handler_ids))
-    known = {row.id: row for row in MirroredHandler.objects.filter(id__in=ids)}
+    known = {handler.id: handler for handler in services.handlers_from_mirror(ids)}
     with transaction.atomic():
         job = Job.objects.create(kind=kind, created_by=actor, created_by_name=actor.get_username()[:150])
         JobItem.objects.bulk_create(
@@ -104,16 +110,12 @@ def process(job_id: int) -> None:
     if job.started is None:
         Job.objects.filter(pk=job.pk).update(started=timezone.now())
     actor: User | AnonymousUser = job.created_by or AnonymousUser()
-    token = log_lines.member.set(job.created_by_name)
-    try:
-        with audit.for_job(job), budget.job():
-            for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
-                if _cancel_requested(job):
-                    break
-                beat(job)
-                _do(job, item, actor)
-    finally:
-        log_lines.member.reset(token)
+    with log_lines.for_member(job.created_by_name), audit.for_job(job), budget.job():
+        for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
+            if _cancel_requested(job):
+                break
+            beat(job)
+            _do(job, item, actor)
     _close(job)
 
 
@@ -175,64 +177,54 @@ def _act(job: Job, item: JobItem, actor: User | AnonymousUser) -> None:
     if job.kind in (Kind.ENABLE, Kind.DISABLE):
         services.toggle(actor, item.handler_id, enabled=job.kind == Kind.ENABLE)
     elif job.kind == Kind.DELETE:
-        handler = services.known_handler(item.handler_id) or services.get_handler(item.handler_id)
+        handler = services.handler_from_mirror(item.handler_id) or services.handler_from_api(item.handler_id)
         services.delete(actor, handler)
 
 
 def _create(item: JobItem, actor: User | AnonymousUser) -> None:
     fields = unseal(item.sealed_fields)
     if not isinstance(fields, dict):
-        raise services.NotDone(_("This row could not be read any more; import it again."))
+        raise NotDone(_("This row could not be read any more; import it again."))
     answer, entry = services.create_recorded(actor, fields)
-    handler_id = answer.id if answer else services.settled_create(entry)
-    if handler_id is None:
-        raise services.NotDone(_("The product answered late, and no new channel has appeared: it was not created."))
+    handler_id = answer.id if answer else _created(Change.recorded(entry), entry)
     item.handler_id = handler_id
     item.save(update_fields=["handler_id"])
 
 
+def _created(change: Change, entry: AuditEntry | None = None) -> int | None:
+    """The handler a create whose answer never came made, looked for in the list; NotDone when it made none."""
+    not_done = _("The product answered late, and no new channel has appeared: it was not created.")
+    return services.settle_unknown(change, entry, not_done=not_done).handler_id
+
+
 def _already_done(job: Job, item: JobItem) -> str:
     """Why the item needs no call, from the mirror; "" when it does."""
-    if job.kind not in (Kind.ENABLE, Kind.DISABLE):
+    if job.kind not in (Kind.ENABLE, Kind.DISABLE) or item.handler_id is None:
         return ""
-    row = mirror.get(item.handler_id or 0)
-    if row is None:
-        return ""
-    if (row.state != State.OFF) == (job.kind == Kind.ENABLE):
-        return _("It was already on.") if job.kind == Kind.ENABLE else _("It was already off.")
+    on = job.kind == Kind.ENABLE
+    if services.is_switched(item.handler_id, on=on):
+        return _("It was already on.") if on else _("It was already off.")
     return ""
 
 
 def _confirmed_after_restart(job: Job, item: JobItem) -> bool:
-    """An item whose call was sent when the worker stopped: a read says whether it was done."""
+    """An item whose call was sent when the worker stopped: a look at the product says whether it was done."""
     if job.kind == Kind.IMPORT:
-        return _created_after_restart(item)
-    try:
-        handler = services.get_handler(item.handler_id or 0)
-    except NotFound:
-        done = job.kind == Kind.DELETE
-    except ApiError:
-        return False
+        change = Change(
+            action=AuditEntry.Action.CREATE,
+            name=item.name,
+            handler_type=item.handler_type,
+            sent=item.sent or timezone.now(),
+        )
     else:
-        done = job.kind != Kind.DELETE and (handler.state != State.OFF) == (job.kind == Kind.ENABLE)
-    if done:
-        _finish(item, Outcome.DONE, _("Confirmed by a read after the worker was restarted."))
-    return done
-
-
-def _created_after_restart(item: JobItem) -> bool:
-    """Looks in the list for a handler of the row's name and type created since its call was sent."""
+        change = Change(action=ACTIONS[Kind(job.kind)], handler_id=item.handler_id)
     try:
-        mirror.refresh()
-    except ApiError:
+        handler_id = services.settle_unknown(change).handler_id
+    except (NotDone, ApiError):
         return False
-    since = (item.sent or timezone.now()) - audit.CLOCK_MARGIN
-    rows = MirroredHandler.objects.filter(name=item.name[:NAME_MAX_LENGTH], type=item.handler_type)
-    found = rows.filter(created__gte=since).first()
-    if found is None:
-        return False
-    item.handler_id = found.id
-    item.save(update_fields=["handler_id"])
+    if job.kind == Kind.IMPORT:
+        item.handler_id = handler_id
+        item.save(update_fields=["handler_id"])
     _finish(item, Outcome.DONE, _("Confirmed by a read after the worker was restarted."))
     return True
 

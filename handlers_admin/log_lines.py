@@ -3,10 +3,18 @@ is json. Expected refusals (a 403 for a role, a 404) are one line, not a traceba
 
 import json
 import logging
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
+
+from handlers_admin.scoped import scoped
 
 # The member the current request or job works for, as their username ("-" for nobody).
 member: ContextVar[str] = ContextVar("log_member", default="-")
+
+
+def for_member(name: str) -> AbstractContextManager[None]:
+    """Log lines written in this block name this member."""
+    return scoped(member, name)
 
 
 class WithMember(logging.Filter):

@@ -12,7 +12,7 @@ from handlers_admin.models import AuditEntry
 from handlers_admin.roles import Role, assign_role, role_of
 
 
-class Refused(Exception):
+class MemberChangeRefused(Exception):
     """A change to a member the panel will not make, in plain words."""
 
 
@@ -30,7 +30,7 @@ def listed() -> list[Member]:
 def add(actor: User, *, username: str, role: Role) -> str:
     """Adds a member; returns their one-time password, shown once and kept nowhere."""
     if User.objects.filter(username__iexact=username).exists():
-        raise Refused(_("There is already a member called “%(name)s”.") % {"name": username})
+        raise MemberChangeRefused(_("There is already a member called “%(name)s”.") % {"name": username})
     password = secrets.token_urlsafe(12)
     with transaction.atomic():
         user = User.objects.create_user(username, password=password)
@@ -41,7 +41,7 @@ def add(actor: User, *, username: str, role: Role) -> str:
 
 def change_role(actor: User, member: User, role: Role) -> None:
     if member.pk == actor.pk:
-        raise Refused(_("You cannot change your own role: ask another admin."))
+        raise MemberChangeRefused(_("You cannot change your own role: ask another admin."))
     before = role_of(member)
     with transaction.atomic():
         assign_role(member, role)
@@ -55,7 +55,7 @@ def change_role(actor: User, member: User, role: Role) -> None:
 
 def allow_sign_in(actor: User, member: User, *, allowed: bool) -> None:
     if member.pk == actor.pk:
-        raise Refused(_("You cannot stop yourself from signing in: ask another admin."))
+        raise MemberChangeRefused(_("You cannot stop yourself from signing in: ask another admin."))
     member.is_active = allowed
     with transaction.atomic():
         member.save(update_fields=["is_active"])

@@ -44,11 +44,8 @@ class MemberLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        token = log_lines.member.set(user.get_username() if user is not None and user.is_authenticated else "-")
-        try:
+        with log_lines.for_member(user.get_username() if user is not None and user.is_authenticated else "-"):
             return self.get_response(request)
-        finally:
-            log_lines.member.reset(token)
 
 
 class FailingPartMiddleware:

@@ -5,6 +5,7 @@ One process at a time refreshes it, with ⌈N/1000⌉ list calls; every write th
 at once from the server's answer; a handler removed upstream disappears at the next refresh."""
 
 import logging
+import math
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -16,16 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit, budget
-from handlers_admin.client import ApiError, Handler, RateLimited, State, client
+from handlers_admin import budget, outcomes
+from handlers_admin.api import LARGEST_PAGE, ApiError, Handler, NotFound, RateLimited, State, api_client
+from handlers_admin.handler_types import shown_settings
 from handlers_admin.models import MirroredHandler, MirrorRefresh
-from handlers_admin.presenters import shown_settings
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "mirror:refreshing"
 LOCK_SECONDS = 300
-PAGE_SIZE = 1000
 # Refreshes may spend at most this share of the minute's budget, on average.
 REFRESH_SHARE = 5
 # How long a page with nothing to show waits for another process's first refresh.
@@ -55,19 +55,6 @@ def _row(handler: Handler) -> MirroredHandler:
     )
 
 
-def as_handler(row: MirroredHandler) -> Handler:
-    """A mirrored handler as the presenters take it; its settings are the masked ones."""
-    return Handler(
-        id=row.id,
-        type=row.type,
-        name=row.name,
-        settings=row.shown_settings,
-        state=State(row.state),
-        created=row.created,
-        last_activity=row.last_activity,
-    )
-
-
 UPDATED_FIELDS = ["type", "name", "folded_name", "state", "created", "last_activity", "shown_settings"]
 
 
@@ -92,6 +79,17 @@ def _store(rows: list[MirroredHandler]) -> None:
 
 def get(handler_id: int) -> MirroredHandler | None:
     return MirroredHandler.objects.filter(id=handler_id).first()
+
+
+def fetch(handler_id: int) -> Handler:
+    """The handler as the product has it now (one call); the copy learns it, or forgets it when it is gone."""
+    try:
+        handler = api_client().get(handler_id)
+    except NotFound:
+        remove(handler_id)
+        raise
+    patch(handler)
+    return handler
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,13 +153,8 @@ def _wait_for_first_refresh() -> Freshness:
 
 def refresh() -> int:
     """Reads every handler, 1000 a call, and makes the copy match. Returns the calls made."""
-    api = client()
-    first = api.list({"page": "1", "results_per_page": str(PAGE_SIZE)})
-    handlers = list(first.items)
-    calls = 1
-    for number in range(2, first.total_pages + 1):
-        handlers += api.list({"page": str(number), "results_per_page": str(PAGE_SIZE)}).items
-        calls += 1
+    handlers = list(api_client().list_all())
+    calls = max(1, math.ceil(len(handlers) / LARGEST_PAGE))
     seen = {handler.id for handler in handlers}
     with transaction.atomic():
         _store([_row(handler) for handler in handlers])
@@ -174,7 +167,7 @@ def refresh() -> int:
             pk=1, defaults={"finished": timezone.now(), "calls": calls, "count": len(handlers)}
         )
     log.info("mirror refreshed: %s handlers in %s calls", len(handlers), calls)
-    audit.settle_from_mirror()
+    outcomes.settle_from_mirror()
     return calls
 
 

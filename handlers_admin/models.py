@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from handlers_admin.api import Handler, State
 
-class Channel(models.Model):
+
+class ChannelAccess(models.Model):
     """Holds no rows: the handlers live in the remote API. It only carries the roles' permissions."""
 
     class Meta:
@@ -16,7 +18,7 @@ class Channel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "channel"
+        return "channel access"
 
 
 class AuditEntry(models.Model):
@@ -86,6 +88,18 @@ class MirroredHandler(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.name}"
+
+    def as_handler(self) -> Handler:
+        """The copy as a Handler; its settings are the masked ones."""
+        return Handler(
+            id=self.id,
+            type=self.type,
+            name=self.name,
+            settings=self.shown_settings,
+            state=State(self.state),
+            created=self.created,
+            last_activity=self.last_activity,
+        )
 
 
 class MirrorRefresh(models.Model):

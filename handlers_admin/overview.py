@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from django.urls import reverse
 
-from handlers_admin.client import Handler, State
-from handlers_admin.presenters import type_label
+from handlers_admin.api import Handler, State
 from handlers_admin.table import STALE, ListQuery, activity_choices, querystring
+from handlers_admin.words import type_label
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -28,7 +28,7 @@ class TestResult:
     answer_bytes: int = 0
 
 
-class Refused(Exception):
+class SendRefused(Exception):
     """The guard's refusal to send, in plain words."""
 
 
@@ -51,7 +51,7 @@ def request_for(handler_type: HandlerType, values: dict[str, str], *, text: str,
             return values.get("webhook", ""), {"event": "test", "text": text, "sent_by": member}
         case "slack" | "microsoft_teams" | "google_chat" as service:
             return values.get(service, ""), {"text": text}
-    raise Refused(untestable_reason())
+    raise SendRefused(untestable_reason())
 
 
 def untestable_reason() -> str:
@@ -68,7 +68,7 @@ def send(handler_type: HandlerType, url: str, body: dict) -> TestResult:
     try:
         scheme, host, port, path = _checked_url(handler_type, url)
         address = _checked_address(host, port)
-    except Refused as refusal:
+    except SendRefused as refusal:
         return TestResult(delivered=False, text=str(refusal))
     if settings.TEST_SEND_RECEIVER:
         # For the test suite only: every check has passed; the request goes to a local receiver instead.
@@ -140,12 +140,12 @@ def _checked_url(handler_type: HandlerType, url: str) -> tuple[str, str, int, st
         {"https", "http"} if handler_type.test_format == "webhook" and settings.TEST_SEND_ALLOW_HTTP else {"https"}
     )
     if parts.scheme not in allowed:
-        raise Refused(_("Only https:// addresses can be tested."))
+        raise SendRefused(_("Only https:// addresses can be tested."))
     host = (parts.hostname or "").lower()
     if not host:
-        raise Refused(_("This is not a complete web address."))
+        raise SendRefused(_("This is not a complete web address."))
     if handler_type.hosts and not any(host == h or host.endswith("." + h) for h in handler_type.hosts):
-        raise Refused(
+        raise SendRefused(
             _("This is not a %(service)s address, so the panel will not send to it.")
             % {"service": service_name(handler_type)}
         )
@@ -172,9 +172,9 @@ def _checked_address(host: str, port: int) -> str:
     except ValueError:
         found = [ipaddress.ip_address(address.split("%")[0]) for address in _resolve(host, port)]
     if not found:
-        raise Refused(_("The address's name could not be found."))
+        raise SendRefused(_("The address's name could not be found."))
     if any(is_internal(address) for address in found):
-        raise Refused(_("This address points inside a private network, so the panel will not call it."))
+        raise SendRefused(_("This address points inside a private network, so the panel will not call it."))
     return str(found[0])
 
 

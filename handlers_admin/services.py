@@ -1,7 +1,7 @@
-"""What the views call: every action goes through the API client here, and is recorded in the audit trail."""
+"""What the views and jobs call: every action goes through the API client here, and is recorded in the audit
+trail; every read of a handler says whether it is the mirror's copy or the product's own."""
 
 import copy
-import math
 import secrets
 import time
 from dataclasses import dataclass, replace
@@ -12,84 +12,70 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit, mirror
+from handlers_admin import audit, mirror, outcomes
 from handlers_admin import send_test as send_test_module
-from handlers_admin.audit import Action
-from handlers_admin.client import (
+from handlers_admin.api import (
     ApiError,
+    CannotChange,
     Handler,
-    HandlerPage,
+    NotDone,
     NotFound,
     OutcomeUnknown,
     State,
+    Unconfirmed,
     WriteAnswer,
-    client,
+    api_client,
 )
-from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS, HandlerType
-from handlers_admin.models import AuditEntry
-from handlers_admin.presenters import activity_cause as activity_cause_words
-from handlers_admin.presenters import field_label, mask
-from handlers_admin.table import ListQuery
+from handlers_admin.audit import Action
+from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS, HandlerType, mask
+from handlers_admin.models import AuditEntry, MirroredHandler
+from handlers_admin.outcomes import Change
+from handlers_admin.table import ListQuery, TablePage, read_page
+from handlers_admin.words import NOT_DONE
+from handlers_admin.words import activity_cause as activity_cause_words
 
 Actor = User | AnonymousUser
 
 
-@dataclass(frozen=True, kw_only=True)
-class TablePage:
-    query: ListQuery
-    page: HandlerPage
-    freshness: mirror.Freshness
-
-
-def list_page(query: ListQuery) -> TablePage:
-    """A page of the table, from the mirror, brought up to date first if it is old."""
+def list_page(query: ListQuery) -> tuple[ListQuery, TablePage, mirror.Freshness]:
+    """A page of the table, from the mirror, brought up to date first if it is old; the query as shown (a page
+    past the end shows the last one)."""
     freshness = mirror.ensure_fresh()
-    query, page = read_page(query)
-    return TablePage(query=query, page=page, freshness=freshness)
-
-
-def read_page(query: ListQuery) -> tuple[ListQuery, HandlerPage]:
-    """A page of the table as the mirror has it now; a page past the end (after deletions, or an old link)
-    shows the last one instead."""
-    rows = query.handlers(timezone.now())
-    total = rows.count()
-    total_pages = max(1, math.ceil(total / query.results_per_page))
-    if query.page > total_pages:
-        query = replace(query, page=total_pages, shift=0)
-    start = max(0, (query.page - 1) * query.results_per_page - query.shift)
-    items = [mirror.as_handler(row) for row in rows[start : start + query.results_per_page]]
-    page = HandlerPage(items, query.page, query.results_per_page, total, total_pages, start=start)
-    return query, page
-
-
-def rows_left(query: ListQuery, shown: list[int]) -> int:
-    """How many of the rows a page shows no longer match its filters (after switches made on it)."""
-    if not query.is_filtered or not shown:
-        return 0
-    still = query.handlers(timezone.now()).filter(id__in=shown).count()
-    return len(shown) - still
+    return *read_page(query), freshness
 
 
 def all_handlers(query: ListQuery | None = None) -> tuple[list[Handler], mirror.Freshness]:
     """Every handler matching the query, from the mirror (secrets masked), and how fresh that copy is."""
     freshness = mirror.ensure_fresh()
     rows = (query or ListQuery()).handlers(timezone.now())
-    return [mirror.as_handler(row) for row in rows], freshness
+    return [row.as_handler() for row in rows], freshness
 
 
 def refresh_mirror() -> mirror.Freshness:
     return mirror.ensure_fresh(force=True)
 
 
-def get_handler(handler_id: int) -> Handler:
-    """The handler as the API has it now (one call); the mirror learns it too."""
-    try:
-        handler = client().get(handler_id)
-    except NotFound:
-        mirror.remove(handler_id)
-        raise
-    mirror.patch(handler)
-    return handler
+def handler_from_api(handler_id: int) -> Handler:
+    """The handler as the product has it now (one call); the mirror learns it, or forgets it when it is gone."""
+    return mirror.fetch(handler_id)
+
+
+def handler_from_mirror(handler_id: int) -> Handler | None:
+    """The handler as the mirror has it, secrets masked; None when the mirror does not know it."""
+    row = mirror.get(handler_id)
+    return row.as_handler() if row else None
+
+
+def handlers_from_mirror(handler_ids: list[int]) -> list[Handler]:
+    """The handlers of these ids that the mirror knows, secrets masked, in the order of the ids."""
+    rows = {row.id: row for row in MirroredHandler.objects.filter(id__in=handler_ids)}
+    return [rows[handler_id].as_handler() for handler_id in handler_ids if handler_id in rows]
+
+
+def is_switched(handler_id: int, *, on: bool) -> bool:
+    """Whether the mirror shows the handler switched on (or off) already."""
+    row = mirror.get(handler_id)
+    return row is not None and State(row.state).is_switched(on=on)
 
 
 def activity_cause(handler: Handler) -> str:
@@ -98,28 +84,46 @@ def activity_cause(handler: Handler) -> str:
     return activity_cause_words(entry) if entry else ""
 
 
-class CannotChange(ApiError):
-    """A change the panel refuses before any call, because the product's API would refuse it."""
+def change_refusal(handler_type: str) -> str:
+    """Why the panel cannot change a handler of this type, or "" when it can."""
+    return "" if handler_type in HANDLER_TYPES else CannotChange(type=handler_type).message
 
 
-class NotDone(ApiError):
-    """The API's answer never came, and a check found that the change was not made."""
+@dataclass(frozen=True, kw_only=True)
+class Settled:
+    """A change whose answer never came, found made: the handler as the product has it now (None after a delete
+    or a create), and its id."""
+
+    handler: Handler | None
+    handler_id: int | None
 
 
-class Unconfirmed(ApiError):
-    """The API's answer never came, and the check failed too: whether the change was made is not known."""
-
-
-def _read_back(handler_id: int) -> Handler | None:
-    """After an answer that never came: the handler as the server has it now, None if it is gone. When the
-    read fails too, the mirror is refreshed before the next page shows it, and Unconfirmed is raised."""
+def settle_unknown(change: Change, entry: AuditEntry | None = None, *, not_done: str = "") -> Settled:
+    """After a change whose answer never came: looks at the product (reads the handler back; for a create, the
+    whole list), settles the audit entry by what it finds, and says what is true. Returns what it found when the
+    change was made; raises NotDone when it was not (NotFound for an edit of a handler since gone), and
+    Unconfirmed when the look failed too, after which the next page refreshes the mirror first."""
     try:
-        return get_handler(handler_id)
-    except NotFound:
-        return None
+        if change.action == Action.CREATE:
+            mirror.refresh()
+            row = outcomes.created_row(change)
+            handler, handler_id, done = None, row.id if row else None, row is not None
+        else:
+            try:
+                handler = mirror.fetch(change.handler_id or 0)
+            except NotFound:
+                handler = None
+            handler_id, done = change.handler_id, bool(outcomes.made(change, handler))
     except ApiError as e:
         mirror.mark_stale()
-        raise Unconfirmed(_("We could not confirm whether this was saved: check again in a minute.")) from e
+        raise Unconfirmed from e
+    if entry is not None:
+        audit.settle(entry, done=done, handler_id=handler_id)
+    if done:
+        return Settled(handler=handler, handler_id=handler_id)
+    if handler is None and change.action == Action.EDIT:
+        raise NotFound(_("This channel was deleted meanwhile, so your changes were not saved."))
+    raise NotDone(not_done or NOT_DONE[change.action])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,23 +134,13 @@ class Toggled:
     late: bool = False
 
 
-def change_refusal(handler_type: str) -> str:
-    """Why the panel cannot change a handler of this type, or "" when it can."""
-    if handler_type in HANDLER_TYPES:
-        return ""
-    return _(
-        "This panel cannot change channels of type “%(type)s”: the product does not allow it. "
-        "Change it in the product itself. You can still delete it here."
-    ) % {"type": handler_type}
-
-
 def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
     """Switches a handler on or off with one call (two when the mirror does not know it yet). The audit
     trail takes its name, type and previous state from the mirror or the server's answer, never from the
     browser. Returns the handler as now known."""
     known = mirror.get(handler_id)
     if known is None:
-        get_handler(handler_id)
+        mirror.fetch(handler_id)
         known = mirror.get(handler_id)
     if known and (refusal := change_refusal(known.type)):
         raise CannotChange(refusal)
@@ -154,38 +148,29 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
     if known and known.type == "email":
         # Real servers take an update without the address as a new address: unconfirmed, and emailed again.
         body["email"] = known.shown_settings.get("email", "")
+    action = Action.ENABLE if enabled else Action.DISABLE
     after = State(int(enabled))
     before = State(known.state).name.lower() if known else None
     try:
         with audit.recorded(
             actor,
-            Action.ENABLE if enabled else Action.DISABLE,
+            action,
             handler_id=handler_id,
             name=known.name if known else "",
             handler_type=known.type if known else "",
             changes=[audit.change("is_enabled", before, after.name.lower())],
         ) as entry:
-            answer = client().update(handler_id, body)
+            answer = api_client().update(handler_id, body)
             if answer.handler:
                 entry.handler_name, entry.handler_type = answer.handler.name[:512], answer.handler.type[:40]
     except OutcomeUnknown:
-        now = _read_back(handler_id)
-        done = now is not None and (now.state != State.OFF) == enabled
-        audit.settle(entry, done=done)
-        if not done:
-            raise NotDone(_("The product answered late, and the switch was not changed. Try again.")) from None
-        return Toggled(handler=known_handler(handler_id), late=True)
+        settle_unknown(Change(action=action, handler_id=handler_id), entry)
+        return Toggled(handler=handler_from_mirror(handler_id), late=True)
     if answer.handler:
         mirror.patch(answer.handler)
     else:
         mirror.patch_state(handler_id, after)
-    return Toggled(handler=known_handler(handler_id))
-
-
-def known_handler(handler_id: int) -> Handler | None:
-    """The handler as the mirror has it, secrets masked."""
-    row = mirror.get(handler_id)
-    return mirror.as_handler(row) if row else None
+    return Toggled(handler=handler_from_mirror(handler_id))
 
 
 # How long a create form's one-time token is remembered.
@@ -252,7 +237,7 @@ def create_recorded(actor: Actor, fields: dict[str, str]) -> tuple[WriteAnswer |
             handler_type=fields["type"],
             changes=[audit.change(key, None, value) for key, value in fields.items()],
         ) as entry:
-            saved = client().create(fields)
+            saved = api_client().create(fields)
             entry.handler_id = saved.id
     except OutcomeUnknown:
         return None, entry
@@ -260,29 +245,15 @@ def create_recorded(actor: Actor, fields: dict[str, str]) -> tuple[WriteAnswer |
     return saved, entry
 
 
-def settled_create(entry: AuditEntry) -> int | None:
-    """Refreshes the mirror (which settles the entry from the list) and returns the handler a create whose
-    answer never came made, or None when it made none. Unconfirmed when the list cannot be read either."""
-    try:
-        mirror.refresh()
-    except ApiError as e:
-        raise Unconfirmed(_("We could not confirm whether this was saved: check again in a minute.")) from e
-    entry.refresh_from_db()
-    return entry.handler_id if entry.outcome == AuditEntry.Outcome.DONE else None
-
-
 def _find_created(key: str, entry: AuditEntry) -> Submission:
     """Looks in the list for the handler a create whose answer never came may have made."""
-    if (handler_id := settled_create(entry)) is not None:
-        cache.set(key, handler_id, SUBMISSION_SECONDS)
-        return Submission(handler_id=handler_id, repeated=False, late=True)
-    cache.delete(key)
-    raise NotDone(
-        _(
-            "The product answered late, and no new channel has appeared: nothing was created. "
-            "You can send the form again."
-        )
-    )
+    try:
+        settled = settle_unknown(Change.recorded(entry), entry)
+    except NotDone:
+        cache.delete(key)
+        raise
+    cache.set(key, settled.handler_id, SUBMISSION_SECONDS)
+    return Submission(handler_id=settled.handler_id, repeated=False, late=True)
 
 
 def _patch_created(saved: WriteAnswer, fields: dict[str, str]) -> None:
@@ -301,136 +272,15 @@ def _patch_created(saved: WriteAnswer, fields: dict[str, str]) -> None:
     )
 
 
-def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
-    """What to send to turn `current` into `wanted`: only what changed, except that a type's settings
-    travel together, since real servers store a setting left out as "" (kept secrets come from `current`)."""
-    body = {key: wanted[key] for key in ("name", "type") if wanted[key] != getattr(current, key)}
-    type_changed = "type" in body
-    wanted_settings = {
-        spec.name: wanted.get(spec.name, "" if type_changed else current.settings.get(spec.name, ""))
-        for spec in HANDLER_TYPES[wanted["type"]].fields
-    }
-    if type_changed or any(value != current.settings.get(name, "") for name, value in wanted_settings.items()):
-        body |= wanted_settings
-    if body and wanted["type"] == "email":
-        # Real servers take an update without the address as a new address: unconfirmed, and emailed again.
-        body["email"] = wanted_settings["email"]
-    return body
-
-
-@dataclass(frozen=True, kw_only=True)
-class Mismatch:
-    """A value the server stored other than the one sent; for a secret, neither is shown."""
-
-    label: str
-    sent: str | None
-    stored: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class EditResult:
-    """What an edit came to: sent and then read back, with what the server stored differently."""
-
-    mismatches: list[Mismatch]
-    # Why the handler could not be read back after it was saved; empty when it was.
-    read_back_failed: str = ""
-    # Whether the API answered too late and the read-back showed the changes made.
-    late: bool = False
-
-    def message(self, name: str) -> tuple[str, str]:
-        """The message level ("success" or "warning") and the words that tell the member how the edit went."""
-        if self.late and not self.mismatches:
-            return "success", _("Done: the product answered late, but your changes to “%(name)s” were saved.") % {
-                "name": name
-            }
-        if self.read_back_failed:
-            text = _("Your changes were saved, but could not be read back to check them: %(error)s")
-            return "warning", text % {"error": self.read_back_failed}
-        if not self.mismatches:
-            return "success", _("Your changes to “%(name)s” were saved.") % {"name": name}
-        parts = [
-            _("%(field)s: a different value was stored") % {"field": m.label}
-            if m.sent is None
-            else _("%(field)s: sent “%(sent)s”, stored “%(stored)s”")
-            % {"field": m.label, "sent": m.sent, "stored": m.stored}
-            for m in self.mismatches
-        ]
-        text = _(
-            "Saved, but the server stored something other than what was sent. %(details)s. Please check and edit again."
-        )
-        return "warning", text % {"details": "; ".join(parts)}
-
-
-def update(actor: Actor, current: Handler, body: dict[str, str]) -> EditResult:
-    """Sends the update, then reads the handler back, since some servers store something else."""
-    before = {"name": current.name, "type": current.type} | current.settings
-    try:
-        with audit.recorded(
-            actor,
-            Action.EDIT,
-            handler_id=current.id,
-            name=body.get("name", current.name),
-            handler_type=body.get("type", current.type),
-            changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()],
-        ) as entry:
-            try:
-                client().update(current.id, body)
-            except ApiError as e:
-                raise scrubbed(e, current) from e
-    except OutcomeUnknown:
-        stored = _read_back(current.id)
-        if stored is None:
-            audit.settle(entry, done=False)
-            raise NotFound(_("This channel was deleted meanwhile, so your changes were not saved.")) from None
-        values = {"name": stored.name, "type": stored.type} | stored.settings
-        if all(values.get(key, "") == before.get(key, "") for key in body):
-            audit.settle(entry, done=False)
-            raise NotDone(_("The product answered late, and your changes were not saved. Try again.")) from None
-        audit.settle(entry, done=True)
-        return replace(_compared(body, stored), late=True)
-    try:
-        stored = client().get(current.id)
-    except ApiError as e:
-        sent = {key: value for key, value in body.items() if key not in ("name", "type")}
-        mirror.patch(
-            replace(
-                current,
-                name=body.get("name", current.name),
-                type=body.get("type", current.type),
-                settings=current.settings | sent,
-            )
-        )
-        return EditResult(mismatches=[], read_back_failed=scrubbed(e, current).message)
-    return _compared(body, stored)
-
-
-def _compared(body: dict[str, str], stored: Handler) -> EditResult:
-    """What the server stored of what was sent; the mirror learns what it stored."""
-    mirror.patch(stored)
-    stored_values = {"name": stored.name, "type": stored.type} | stored.settings
-    return EditResult(
-        mismatches=[
-            Mismatch(label=field_label(key), sent=None, stored=None)
-            if key in SECRET_FIELDS
-            else Mismatch(label=field_label(key), sent=value, stored=stored_values.get(key, ""))
-            for key, value in body.items()
-            if stored_values.get(key, "") != value
-        ]
-    )
-
-
 def delete(actor: Actor, handler: Handler) -> bool:
     """Deletes the handler. Returns whether the API answered too late and a read confirmed the deletion."""
     try:
         with audit.recorded(
             actor, Action.DELETE, handler_id=handler.id, name=handler.name, handler_type=handler.type
         ) as entry:
-            client().delete(handler.id)
+            api_client().delete(handler.id)
     except OutcomeUnknown:
-        still_there = _read_back(handler.id) is not None
-        audit.settle(entry, done=not still_there)
-        if still_there:
-            raise NotDone(_("The product answered late, and the channel was not deleted. Try again.")) from None
+        settle_unknown(Change(action=Action.DELETE, handler_id=handler.id), entry)
         return True
     mirror.remove(handler.id)
     return False

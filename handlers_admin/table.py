@@ -1,6 +1,9 @@
-"""The handlers table's query: one description from which the filter form, the panel's URL and the
-mirror's query are derived, plus the table's columns and pager links."""
+"""The handlers table: its query (one description from which the filter form's fields, the panel's URL and the
+mirror's query are derived), a page of it read from the mirror, its columns and pager links, and the
+selection a member makes in it."""
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -8,9 +11,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from handlers_admin.api import Handler
+from handlers_admin.handler_types import HANDLER_TYPES, types_for
 from handlers_admin.mirror import fold
 from handlers_admin.models import MirroredHandler
 
@@ -154,6 +160,59 @@ class ListQuery:
         return rows.order_by(F(column).desc(nulls_last=True), "-id")
 
 
+def type_choices(variant: str) -> list[tuple[str, str]]:
+    """The type filter's choices: the variant's types, then those of the product's that this panel does not know
+    but the mirror holds, by their own names."""
+    known = [(t.slug, str(t.label)) for t in types_for(variant)]
+    others = MirroredHandler.objects.exclude(type__in=list(HANDLER_TYPES)).values_list("type", flat=True)
+    return [*known, *((slug, slug) for slug in sorted(set(others)))]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TablePage:
+    """The rows of one page of the table, from the mirror (secrets masked)."""
+
+    items: list[Handler]
+    total: int
+    total_pages: int
+    # Where the page starts among all matching rows (see ListQuery.shift).
+    start: int
+
+    @property
+    def first_index(self) -> int:
+        return self.start + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.start + len(self.items)
+
+
+def read_page(query: ListQuery) -> tuple[ListQuery, TablePage]:
+    """A page of the table as the mirror has it now; a page past the end (after deletions, or an old link)
+    shows the last one instead, and the query returned says so."""
+    rows = query.handlers(timezone.now())
+    total = rows.count()
+    total_pages = max(1, math.ceil(total / query.results_per_page))
+    if query.page > total_pages:
+        query = replace(query, page=total_pages, shift=0)
+    start = max(0, (query.page - 1) * query.results_per_page - query.shift)
+    items = [row.as_handler() for row in rows[start : start + query.results_per_page]]
+    return query, TablePage(items=items, total=total, total_pages=total_pages, start=start)
+
+
+def rows_left(query: ListQuery, shown: list[int]) -> int:
+    """How many of the rows a page shows no longer match its filters (after switches made on it)."""
+    if not query.is_filtered or not shown:
+        return 0
+    still = query.handlers(timezone.now()).filter(id__in=shown).count()
+    return len(shown) - still
+
+
+def shifted(query: ListQuery, shown: list[int]) -> ListQuery:
+    """The view whose next pages start earlier by the rows of this page that left its results, so paging skips none."""
+    return replace(query, shift=rows_left(query, shown))
+
+
 def _url_value(value: Any) -> str:
     if isinstance(value, datetime):
         local = timezone.localtime(value)
@@ -180,7 +239,7 @@ class Column:
     help: "StrPromise | str" = ""
 
 
-COLUMNS = (
+TABLE_COLUMNS = (
     Column(title=_("#"), order_by="notification_handler_id", optional=True),
     Column(title=_("Name"), order_by="name"),
     Column(title=_("Type"), order_by="type", optional=True),
@@ -208,7 +267,7 @@ class HeaderCell:
 def header_cells(query: ListQuery, *, sortable: bool) -> list[HeaderCell]:
     """The table's header cells; a sortable one links to the view sorted by it, flipping the current direction."""
     cells = []
-    for column in COLUMNS:
+    for column in TABLE_COLUMNS:
         if not (column.order_by and sortable):
             cells.append(HeaderCell(title=column.title, optional=column.optional, help=column.help))
             continue
@@ -253,3 +312,36 @@ def pager_links(query: ListQuery, total_pages: int) -> list[tuple["StrPromise", 
 def export_query(query: ListQuery) -> str:
     """The filters and order of a view, without its paging: an export holds every matching handler."""
     return querystring(replace(query, page=1, shift=0, results_per_page=DEFAULT_PER_PAGE))
+
+
+# The selection: the handlers a member has picked for a bulk action. Kept in their session until they clear it,
+# so that it survives paging and filter changes.
+SELECTION_KEY = "selected_handlers"
+# More than an account of this panel's size has; a guard against a session growing without bound.
+SELECTION_MOST = 20_000
+
+
+def selected_ids(request: HttpRequest) -> list[int]:
+    return list(request.session.get(SELECTION_KEY, []))
+
+
+def _keep_selection(request: HttpRequest, chosen: Iterable[int]) -> None:
+    request.session[SELECTION_KEY] = list(dict.fromkeys(chosen))[:SELECTION_MOST]
+
+
+def select(request: HttpRequest, chosen: Iterable[int]) -> None:
+    _keep_selection(request, [*selected_ids(request), *chosen])
+
+
+def unselect(request: HttpRequest, unchosen: Iterable[int]) -> None:
+    gone = set(unchosen)
+    _keep_selection(request, [handler_id for handler_id in selected_ids(request) if handler_id not in gone])
+
+
+def select_matching(request: HttpRequest, query: ListQuery) -> None:
+    """Adds every handler the filters match, from the mirror: across all pages, not only the one shown."""
+    select(request, query.handlers(timezone.now()).values_list("id", flat=True))
+
+
+def clear_selection(request: HttpRequest) -> None:
+    request.session.pop(SELECTION_KEY, None)

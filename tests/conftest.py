@@ -155,12 +155,12 @@ def mirrored(db):
     from django.utils import timezone
 
     from handlers_admin import mirror
-    from handlers_admin.client import client
+    from handlers_admin.api import answers
     from handlers_admin.models import MirrorRefresh
 
     def put(*items: dict) -> None:
         for item in items:
-            mirror.patch(client()._handler(item))
+            mirror.patch(answers.handler(item))
         MirrorRefresh.objects.update_or_create(
             pk=1, defaults={"finished": timezone.now(), "calls": 1, "count": len(items)}
         )

@@ -27,15 +27,15 @@ def test_background_work_leaves_the_reserve_to_people(settings) -> None:
 
 
 def test_the_servers_headers_are_believed(api: responses.RequestsMock, db) -> None:
-    from handlers_admin.client import RateLimited, client
+    from handlers_admin.api import RateLimited, api_client
 
     api.get(
         one_url(1), json={"data": handler_json()}, headers={"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "0"}
     )
-    client().get(1)
+    api_client().get(1)
     assert budget.limit() == 30
     try:
-        client().get(1)
+        api_client().get(1)
     except RateLimited as refused:
         assert refused.retry_after > 0
     else:

@@ -11,8 +11,7 @@ from django.test import override_settings
 from responses import matchers
 
 from handlers_admin import budget
-from handlers_admin import client as client_module
-from handlers_admin.client import (
+from handlers_admin.api import (
     ApiClient,
     ApiError,
     BadAnswer,
@@ -26,8 +25,9 @@ from handlers_admin.client import (
     ServerFault,
     State,
     Unreachable,
-    client,
+    api_client,
 )
+from handlers_admin.api import client as client_module
 from tests.api import CREATE_URL, LIST_URL, handler_json, one_url, page_json, sent_fields
 
 KEY = settings.API_KEY
@@ -61,7 +61,7 @@ def test_list_reads_the_documented_answer(api: responses.RequestsMock) -> None:
             matchers.header_matcher({"Authorization": f"Bearer {KEY}"}),
         ],
     )
-    page = client().list({"page": "1", "results_per_page": "25"})
+    page = api_client().list({"page": "1", "results_per_page": "25"})
     assert page.items == [
         Handler(
             1,
@@ -83,7 +83,7 @@ def test_list_reads_the_documented_answer(api: responses.RequestsMock) -> None:
 )
 def test_is_enabled_is_read_as_bool_or_integer(api: responses.RequestsMock, raw: object, state: State) -> None:
     api.get(one_url(7), json={"data": handler_json(id=7, is_enabled=raw)})
-    assert client().get(7).state == state
+    assert api_client().get(7).state == state
 
 
 def test_server_variations_are_tolerated(api: responses.RequestsMock) -> None:
@@ -98,7 +98,7 @@ def test_server_variations_are_tolerated(api: responses.RequestsMock) -> None:
             )
         },
     )
-    handler = client().get(7)
+    handler = api_client().get(7)
     assert handler.id == 7
     assert handler.settings == {"telegram": "123:abc", "telegram_chat_id": "-100"}
     assert handler.last_activity == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -106,18 +106,18 @@ def test_server_variations_are_tolerated(api: responses.RequestsMock) -> None:
 
 def test_an_empty_settings_array_is_an_empty_object(api: responses.RequestsMock) -> None:
     api.get(one_url(3), json={"data": handler_json(id=3, type="internal_notification", settings=[])})
-    assert client().get(3).settings == {}
+    assert api_client().get(3).settings == {}
 
 
 def test_total_results_and_missing_total_pages_are_understood(api: responses.RequestsMock) -> None:
     api.get(LIST_URL, json={"data": [handler_json()], "meta": {"page": 2, "results_per_page": 10, "total_results": 31}})
-    page = client().list({"page": "2", "results_per_page": "10"})
+    page = api_client().list({"page": "2", "results_per_page": "10"})
     assert (page.total, page.total_pages, page.first_index, page.last_index) == (31, 4, 11, 11)
 
 
 def test_create_sends_the_documented_multipart_fields(api: responses.RequestsMock) -> None:
     api.post(CREATE_URL, json={"data": {"id": 42}}, status=201)
-    saved = client().create({"name": "Example", "type": "email", "email": "hey@example.com"})
+    saved = api_client().create({"name": "Example", "type": "email", "email": "hey@example.com"})
     assert saved.id == 42 and saved.handler is None
     request = api.calls[0].request
     assert request.headers["Content-Type"].startswith("multipart/form-data")
@@ -126,7 +126,7 @@ def test_create_sends_the_documented_multipart_fields(api: responses.RequestsMoc
 
 def test_create_accepts_the_full_object_in_answer(api: responses.RequestsMock) -> None:
     api.post(CREATE_URL, json={"data": handler_json(id="43", is_enabled=2)}, status=201)
-    saved = client().create({"name": "Work email", "type": "email", "email": "hey@example.com"})
+    saved = api_client().create({"name": "Work email", "type": "email", "email": "hey@example.com"})
     assert saved.id == 43 and saved.handler is not None and saved.handler.state == State.PENDING
 
 
@@ -135,26 +135,26 @@ def test_update_sends_only_the_given_fields_and_is_enabled_as_an_integer(
     api: responses.RequestsMock, enabled: bool, sent: str
 ) -> None:
     api.post(one_url(5), json={"data": {"id": "5"}})
-    saved = client().update(5, {"name": "New name", "is_enabled": enabled})
+    saved = api_client().update(5, {"name": "New name", "is_enabled": enabled})
     assert saved.id == 5
     assert sent_fields(api.calls[0].request) == {"name": "New name", "is_enabled": sent}
 
 
 def test_update_survives_an_empty_answer(api: responses.RequestsMock) -> None:
     api.post(one_url(5), body="")
-    assert client().update(5, {"name": "x"}).id == 5
+    assert api_client().update(5, {"name": "x"}).id == 5
 
 
 def test_delete_accepts_an_empty_body(api: responses.RequestsMock) -> None:
     api.delete(one_url(9), body="", status=200)
-    assert client().delete(9) is None
+    assert api_client().delete(9) is None
     assert api.calls[0].request.method == "DELETE"
 
 
 def test_every_call_has_the_timeout_and_bearer_header(api: responses.RequestsMock) -> None:
     api.get(one_url(1), json={"data": handler_json()})
     with override_settings(API_TIMEOUT=4.5):
-        client().get(1)
+        api_client().get(1)
     request = api.calls[0].request
     assert request.req_kwargs["timeout"] == (4.5, 4.5)
     assert request.headers["Authorization"] == f"Bearer {KEY}"
@@ -209,7 +209,7 @@ def test_errors_become_messages_a_person_can_act_on(
     kwargs = {"json": body} if isinstance(body, dict) else {"body": body, "content_type": content_type}
     api.get(one_url(1), status=status, **kwargs)
     with pytest.raises(error) as caught:
-        client().get(1)
+        api_client().get(1)
     assert text in caught.value.message and caught.value.status == status
 
 
@@ -228,22 +228,22 @@ def test_errors_become_messages_a_person_can_act_on(
 def test_unreadable_answers_are_reported_as_upstream_faults(api: responses.RequestsMock, body: bytes) -> None:
     api.get(one_url(1), body=body, content_type="application/json")
     with pytest.raises(BadAnswer, match="cannot read"):
-        client().get(1)
+        api_client().get(1)
 
 
 def test_a_list_that_is_not_a_list_is_an_upstream_fault(api: responses.RequestsMock) -> None:
     api.get(LIST_URL, json={"data": {"id": 1}, "meta": {}})
     with pytest.raises(BadAnswer):
-        client().list({"page": "1", "results_per_page": "25"})
+        api_client().list({"page": "1", "results_per_page": "25"})
 
 
 def test_unreachable_and_timeouts_say_so(api: responses.RequestsMock) -> None:
     api.get(one_url(1), body=requests.ConnectionError("refused"))
     api.get(one_url(2), body=requests.ReadTimeout("slow"))
     with pytest.raises(Unreachable, match="could not be reached"):
-        client().get(1)
+        api_client().get(1)
     with pytest.raises(Unreachable, match="did not answer within 10 seconds"):
-        client().get(2)
+        api_client().get(2)
 
 
 def test_a_call_without_answer_is_one_log_line_with_the_host_and_what_to_check(
@@ -251,15 +251,15 @@ def test_a_call_without_answer_is_one_log_line_with_the_host_and_what_to_check(
 ) -> None:
     api.get(one_url(1), body=requests.ConnectionError("refused"))
     api.get(one_url(2), body=requests.ReadTimeout("slow"))
-    with caplog.at_level(logging.WARNING, logger="handlers_admin.client"), pytest.raises(Unreachable):
-        client().get(1)
+    with caplog.at_level(logging.WARNING, logger="handlers_admin.api.client"), pytest.raises(Unreachable):
+        api_client().get(1)
     assert [record.getMessage() for record in caplog.records] == [
         "API GET /notification-handlers/1 at panel-tests.example got no answer: ConnectionError; "
         "check that it is up and that API_BASE_URL is right"
     ]
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="handlers_admin.client"), pytest.raises(Unreachable):
-        client().get(2)
+    with caplog.at_level(logging.WARNING, logger="handlers_admin.api.client"), pytest.raises(Unreachable):
+        api_client().get(2)
     assert [record.getMessage() for record in caplog.records] == [
         "API GET /notification-handlers/2 at panel-tests.example got no answer: ReadTimeout"
     ]
@@ -270,7 +270,7 @@ def test_a_missing_configuration_is_a_plain_error_and_a_log_line_with_directions
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with pytest.raises(NotConfigured, match="Ask an admin of the panel") as raised:
-        client().list({"page": "1", "results_per_page": "25"})
+        api_client().list({"page": "1", "results_per_page": "25"})
     assert "API_BASE_URL" not in raised.value.message
     assert "API_BASE_URL or API_KEY is not set" in caplog.text
 
@@ -280,7 +280,7 @@ def test_reads_are_retried_on_gateway_errors(api: responses.RequestsMock, monkey
     api.get(one_url(1), status=503)
     api.get(one_url(1), status=502)
     api.get(one_url(1), json={"data": handler_json()})
-    assert client().get(1).id == 1
+    assert api_client().get(1).id == 1
     assert len(api.calls) == 3
 
 
@@ -289,9 +289,9 @@ def test_writes_are_never_retried(api: responses.RequestsMock, method: str) -> N
     api.add(method, one_url(1), status=503)
     with pytest.raises(ServerFault):
         if method == "POST":
-            client().update(1, {"name": "x"})
+            api_client().update(1, {"name": "x"})
         else:
-            client().delete(1)
+            api_client().delete(1)
     assert len(api.calls) == 1
 
 
@@ -308,17 +308,17 @@ def test_after_a_429_no_call_is_made_until_the_reset(
         headers={"X-RateLimit-Limit": "60", "X-RateLimit-Reset": "37"},
     )
     with pytest.raises(RateLimited, match="37 seconds") as caught:
-        client().get(1)
+        api_client().get(1)
     assert caught.value.retry_after == 37
 
     moment[0] += 30
     with pytest.raises(RateLimited, match="7 seconds"):
-        client().get(2)
+        api_client().get(2)
     assert len(api.calls) == 1
 
     moment[0] += 8
     api.get(one_url(2), json={"data": handler_json(id=2)})
-    assert client().get(2).id == 2
+    assert api_client().get(2).id == 2
     assert len(api.calls) == 2
 
 
@@ -329,7 +329,7 @@ def test_list_all_fetches_every_page_at_1000(api: responses.RequestsMock) -> Non
             json=page_json([handler_json(id=number)], page=number, per_page=1000, total=2500),
             match=[matchers.query_param_matcher({"page": str(number), "results_per_page": "1000"})],
         )
-    assert [h.id for h in client().list_all()] == [1, 2, 3]
+    assert [h.id for h in api_client().list_all()] == [1, 2, 3]
     assert len(api.calls) == 3
 
 
@@ -354,7 +354,7 @@ def test_the_key_never_appears_in_errors_or_logs(
     api.get(one_url(2), body=requests.ConnectionError(f"failed with {KEY}"))
     for handler_id in (1, 2):
         with pytest.raises(ApiError) as caught:
-            client().get(handler_id)
+            api_client().get(handler_id)
         assert KEY not in str(caught.value) and KEY not in caught.value.message
         cache.delete(budget.BLOCKED_KEY)
     assert KEY not in caplog.text
@@ -366,14 +366,14 @@ def test_the_list_sends_the_parameters_it_is_given(api: responses.RequestsMock) 
         json=page_json([]),
         match=[matchers.query_param_matcher({"page": "3", "results_per_page": "1000"})],
     )
-    assert client().list({"page": "3", "results_per_page": "1000"}).items == []
+    assert api_client().list({"page": "3", "results_per_page": "1000"}).items == []
 
 
 def test_no_read_is_kept_so_no_secret_rests_in_the_cache(api: responses.RequestsMock) -> None:
     secret = "https://hooks.slack.com/services/T1/B1/NOT-IN-THE-CACHE"
     api.get(one_url(7), json={"data": handler_json(id=7, type="slack", settings={"slack": secret})})
-    client().get(7)
-    client().get(7)
+    api_client().get(7)
+    api_client().get(7)
     assert len(api.calls) == 2
 
 
@@ -395,14 +395,14 @@ def test_every_answer_shape_of_an_update_is_read(
     api: responses.RequestsMock, answer: dict, state: State, settings: dict
 ) -> None:
     api.post(one_url(7), json={"data": handler_json(id=7) | answer})
-    saved = client().update(7, {"name": "x"})
+    saved = api_client().update(7, {"name": "x"})
     assert saved.id == 7 and saved.handler is not None
     assert saved.handler.state == state and saved.handler.settings == settings
 
 
 def test_a_create_answering_only_the_id_is_read(api: responses.RequestsMock) -> None:
     api.post(CREATE_URL, json={"data": {"id": 44}}, status=201)
-    saved = client().create({"name": "Work email", "type": "email", "email": "hey@example.com"})
+    saved = api_client().create({"name": "Work email", "type": "email", "email": "hey@example.com"})
     assert saved.id == 44 and saved.handler is None
 
 
@@ -433,14 +433,14 @@ def test_a_write_whose_answer_never_came_has_an_unknown_outcome(
 ) -> None:
     api.add(method, one_url(1), **answer)
     with pytest.raises(OutcomeUnknown):
-        client().update(1, {"name": "x"}) if method == "POST" else client().delete(1)
+        api_client().update(1, {"name": "x"}) if method == "POST" else api_client().delete(1)
     assert len(api.calls) == 1
 
 
 def test_a_server_error_on_a_write_is_a_refusal_not_an_unknown(api: responses.RequestsMock) -> None:
     api.post(one_url(1), status=500, body="<h1>Fatal</h1>")
     with pytest.raises(ServerFault):
-        client().update(1, {"name": "x"})
+        api_client().update(1, {"name": "x"})
 
 
 def test_a_read_that_timed_out_is_unreachable_not_unknown(
@@ -449,5 +449,5 @@ def test_a_read_that_timed_out_is_unreachable_not_unknown(
     monkeypatch.setattr("urllib3.util.retry.Retry.sleep", lambda self, response=None: None)
     api.get(one_url(1), body=requests.ReadTimeout("slow"))
     with pytest.raises(Unreachable) as caught:
-        client().get(1)
+        api_client().get(1)
     assert not isinstance(caught.value, OutcomeUnknown)

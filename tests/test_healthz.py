@@ -90,7 +90,7 @@ def test_an_error_with_every_part_working_stays_a_plain_500(editor_client: Clien
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("handlers_admin.views.services.list_page", broken)
+    monkeypatch.setattr("handlers_admin.services.list_page", broken)
     editor_client.raise_request_exception = False
     response = editor_client.get(reverse("handler_list"))
     assert response.status_code == 500

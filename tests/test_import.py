@@ -34,7 +34,7 @@ BAD = {
 
 def as_csv(rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=imports.COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=imports.IMPORT_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

@@ -5,7 +5,7 @@ import responses
 from django.test import Client
 
 from handlers_admin import mirror
-from handlers_admin.client import Handler, State
+from handlers_admin.api import Handler, State
 from handlers_admin.overview import summarize
 from tests.api import LIST_URL, handler_json, mock_all, page_json
 

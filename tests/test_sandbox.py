@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from handlers_admin.client import RateLimited, Refused, State, client
+from handlers_admin.api import RateLimited, Refused, State, api_client
 from handlers_admin.handler_types import HANDLER_TYPES
 from sandbox.seed import SIZE
 from sandbox.server import Quirks
@@ -50,7 +50,7 @@ def test_the_list_has_the_documented_shape(sandbox) -> None:
 
 def test_the_seed_is_realistic(sandbox) -> None:
     sandbox()
-    handlers = list(client().list_all())
+    handlers = list(api_client().list_all())
     assert len(handlers) == SIZE
     assert {h.type for h in handlers} == set(HANDLER_TYPES)
     never = sum(h.last_activity is None for h in handlers)
@@ -132,7 +132,7 @@ def test_unknown_or_non_numeric_ids_are_404(sandbox, path: str) -> None:
 
 def test_the_full_variant_filters_orders_and_pages(sandbox) -> None:
     sandbox()
-    api = client()
+    api = api_client()
     slack = api.list({"type": "slack", "results_per_page": "100"})
     assert slack.total > 0 and {h.type for h in slack.items} == {"slack"}
     off = api.list({"is_enabled": "0", "results_per_page": "1000"})
@@ -159,13 +159,13 @@ def test_the_full_variant_filters_orders_and_pages(sandbox) -> None:
 
 def test_the_basic_variant_ignores_filters_and_refuses_twilio(sandbox) -> None:
     server = sandbox("basic")
-    page = client().list({"type": "slack", "results_per_page": "1000"})
+    page = api_client().list({"type": "slack", "results_per_page": "1000"})
     assert page.total == SIZE and len({h.type for h in page.items}) > 1
     assert "twilio" not in {h.type for h in page.items}
     states = {item["is_enabled"] for item in call(server, "GET", "/").json()["data"]}
     assert states <= {0, 1, 2} and not any(isinstance(state, bool) for state in states)
     with pytest.raises(Refused, match="limits of your current plan"):
-        client().create({"name": "SMS", "type": "twilio", "twilio": "+14155550123"})
+        api_client().create({"name": "SMS", "type": "twilio", "twilio": "+14155550123"})
 
 
 def test_the_rate_limit_answers_429_with_the_documented_headers(sandbox) -> None:
@@ -179,7 +179,7 @@ def test_the_rate_limit_answers_429_with_the_documented_headers(sandbox) -> None
     assert limited.headers["X-RateLimit-Limit"] == "3" and "X-RateLimit-Remaining" not in limited.headers
     assert 1 <= int(limited.headers["X-RateLimit-Reset"]) <= 60
     with pytest.raises(RateLimited):
-        client().get(2)
+        api_client().get(2)
 
 
 def test_data_persists_and_reset_restores_the_seed(sandbox, tmp_path) -> None:
@@ -192,7 +192,7 @@ def test_data_persists_and_reset_restores_the_seed(sandbox, tmp_path) -> None:
 def test_the_client_keeps_one_connection_alive_for_sequential_reads(sandbox, settings) -> None:
     server = sandbox()
     settings.API_RATE_LIMIT = 1000  # a hundred reads in a row, more than a minute's budget
-    api = client()
+    api = api_client()
     before = server.connections
     for number in range(100):
         api.get(number % 50 + 1)

@@ -1,11 +1,18 @@
+import html
+import re
+from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
-from handlers_admin import presenters
+from handlers_admin import words
 from handlers_admin.handler_types import types_for
+from handlers_admin.rows import TableRow
 
 register = template.Library()
 
@@ -17,11 +24,65 @@ def type_sprite() -> dict[str, Any]:
 
 
 @register.filter
-def moment(value: datetime | None) -> presenters.Moment | None:
+def moment(value: datetime | None) -> words.Moment | None:
     """A time as the time partial shows it: "3 days ago", with the exact time on hover."""
-    return presenters.Clock().moment(value)
+    return words.Clock().moment(value)
 
 
-register.filter("type_label", presenters.type_label)
-register.filter("icon_name", presenters.icon_name)
-register.filter("describe_change", presenters.describe_change)
+register.filter("type_label", words.type_label)
+register.filter("icon_name", words.icon_name)
+register.filter("describe_change", words.describe_change)
+
+
+# The row's values, each rendered as a stand-in that no value holds (a NUL on each side); those that hold what a
+# member or the product wrote are escaped when filled in, the others are made by the panel (digits, paths, slugs).
+ROW_TEXTS = ("name", "title", "type_label")
+ROW_MADE = ("id", "icon", "url", "toggle_url", "edit_url")
+ROW_MOMENTS = ("last_activity", "created")
+_STAND_IN = re.compile("\x00(\\w+)\x00")
+# Relative times and type names repeat from row to row.
+_escaped = lru_cache(maxsize=4096)(html.escape)
+
+
+def _stand_in(name: str) -> str:
+    return f"\x00{name}\x00"
+
+
+def _moment_stand_in(name: str) -> words.Moment:
+    return words.Moment(iso=_stand_in(f"{name}_iso"), exact=_stand_in(f"{name}_exact"), ago=_stand_in(f"{name}_ago"))
+
+
+def _shape(flags: dict[str, Any], row: TableRow) -> str:
+    """The row partial rendered for this kind of row, as a format string with a field for each of its values."""
+    stand_ins: dict[str, Any] = {name: _stand_in(name) for name in (*ROW_TEXTS, *ROW_MADE)}
+    stand_ins |= {name: getattr(row, name) and _moment_stand_in(name) for name in ROW_MOMENTS}
+    markup = render_to_string("includes/handler_parts.html#row", flags | {"row": replace(row, **stand_ins)})
+    return _STAND_IN.sub(r"{\1}", markup.replace("{", "{{").replace("}", "}}"))
+
+
+@register.simple_tag(takes_context=True)
+def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: bool = False) -> SafeString:
+    """The row partial for every row of a page. It is rendered once for each kind of row (its state, whether it
+    can change, is selected, has times), and each row's values are then filled in: Django's loop over 1000 rows
+    takes several times longer than the rest of the page."""
+    flags = {"can_change": context.get("can_change"), "selectable": context.get("selectable"), "edit_links": edit_links}
+    shapes: dict[tuple[object, ...], str] = {}
+    rendered = []
+    for row in rows:
+        kind = (row.state, row.changeable, row.selected, row.last_activity is None, row.created is None)
+        if (shape := shapes.get(kind)) is None:
+            shape = shapes[kind] = _shape(flags, row)
+        name = html.escape(row.name)
+        values = {
+            "name": name,
+            "title": name if row.name else _escaped(row.title),
+            "type_label": _escaped(row.type_label),
+            **{made: getattr(row, made) for made in ROW_MADE},
+        }
+        for field in ROW_MOMENTS:
+            if moment := getattr(row, field):
+                values[f"{field}_iso"] = moment.iso
+                values[f"{field}_exact"] = html.escape(moment.exact)
+                values[f"{field}_ago"] = _escaped(moment.ago)
+        rendered.append(shape.format_map(values))
+    return SafeString("".join(rendered))

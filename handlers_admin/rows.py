@@ -1,0 +1,106 @@
+"""Handlers as the table and a channel's page show them: plain values, worked out in Python once per page where
+they do not depend on the row. The markup is in templates/includes/handler_parts.html."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import gettext
+
+from handlers_admin.api import Handler, State
+from handlers_admin.handler_types import HANDLER_TYPES, is_hidden, shown_settings
+from handlers_admin.words import Clock, Moment, field_label, icon_name, type_label
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting:
+    label: str
+    value: str
+    hidden: bool
+
+
+def setting_rows(handler: Handler) -> list[Setting]:
+    """The settings of a handler's page, labelled."""
+    return [
+        Setting(label=field_label(name), value=value, hidden=is_hidden(handler.type, name))
+        for name, value in shown_settings(handler).items()
+    ]
+
+
+@lru_cache(maxsize=64)
+def _url_shape(name: str, prefix: str) -> str:
+    """A handler URL with "{}" for its id, so rows format it rather than walk the resolver each."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableRow:
+    """A handler as its table row and its switch show it."""
+
+    # Text, not a number: the template would format a number for the language, once for each of its uses.
+    id: str
+    name: str
+    # The name, or words saying it has none.
+    title: str
+    icon: str
+    type_label: str
+    state: State
+    # Whether the panel can change it: not a type the product's API refuses to change.
+    changeable: bool
+    # Whether the member has it in their selection for a bulk action.
+    selected: bool
+    on: bool
+    state_class: str
+    state_label: str
+    url: str
+    toggle_url: str
+    edit_url: str
+    last_activity: Moment | None
+    created: Moment | None
+
+
+class RowMaker:
+    """Makes the rows of one page: URL shapes, labels and the clock are worked out once, not for each row."""
+
+    def __init__(self, *, selected: frozenset[int] = frozenset()) -> None:
+        self.clock = Clock()
+        prefix = get_script_prefix()
+        self.detail_url = _url_shape("handler_detail", prefix)
+        self.toggle_url = _url_shape("handler_toggle", prefix)
+        self.edit_url = _url_shape("handler_edit", prefix)
+        self.state_labels = {state: str(state.label) for state in State}
+        self.no_name = gettext("(no name)")
+        self.type_labels: dict[str, str] = {}
+        self.selected = selected
+
+    def row(self, handler: Handler) -> TableRow:
+        slug = handler.type
+        if slug not in self.type_labels:
+            self.type_labels[slug] = type_label(slug)
+        return TableRow(
+            id=str(handler.id),
+            name=handler.name,
+            title=handler.name or self.no_name,
+            icon=icon_name(slug),
+            type_label=self.type_labels[slug],
+            state=handler.state,
+            changeable=slug in HANDLER_TYPES,
+            selected=handler.id in self.selected,
+            on=handler.state != State.OFF,
+            state_class=handler.state.name.lower(),
+            state_label=self.state_labels[handler.state],
+            url=self.detail_url.format(handler.id),
+            toggle_url=self.toggle_url.format(handler.id),
+            edit_url=self.edit_url.format(handler.id),
+            last_activity=self.clock.moment(handler.last_activity),
+            created=self.clock.moment(handler.created),
+        )
+
+
+def table_rows(handlers: list[Handler], *, selected: frozenset[int] = frozenset()) -> list[TableRow]:
+    maker = RowMaker(selected=selected)
+    return [maker.row(handler) for handler in handlers]
+
+
+def handler_row(handler: Handler) -> TableRow:
+    return RowMaker().row(handler)

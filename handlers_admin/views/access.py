@@ -1,0 +1,102 @@
+"""What views share: the handler of the URL or why it cannot be had, the status of a page the product failed,
+where a plain form post goes back to, and how a failed change is told."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django_htmx.middleware import HtmxDetails
+
+from handlers_admin import services
+from handlers_admin.api import ApiError, Handler, Unconfirmed
+from handlers_admin.handler_types import SECRET_FIELDS
+
+# Error reports must not carry the secrets these forms post.
+hide_secrets = sensitive_post_parameters(*SECRET_FIELDS)
+MANAGE_MEMBERS = "auth.change_user"
+
+
+class HtmxRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it."""
+
+    htmx: HtmxDetails
+
+
+def error_status(error: ApiError) -> int:
+    """The status of a page that could not be built because the API failed: never a 500."""
+    return {404: 404, 429: 429}.get(error.status or 0, 502)
+
+
+def error_page(request: HttpRequest, error: ApiError | str, *, status: int | None = None) -> HttpResponse:
+    message = error if isinstance(error, str) else error.message
+    status = status or (error_status(error) if isinstance(error, ApiError) else 502)
+    return render(request, "handlers_admin/api_error.html", {"error": message}, status=status)
+
+
+def refusal_page(request: HttpRequest, handler: Handler | None) -> HttpResponse | None:
+    """A page saying why the panel cannot change a handler of this type, or None when it can."""
+    if handler and (refusal := services.change_refusal(handler.type)):
+        return error_page(request, refusal, status=409)
+    return None
+
+
+# What a view answers when the product could not give the handler of its URL.
+Failure = Callable[[HttpRequest, int, ApiError], HttpResponse]
+
+
+def _failure_page(request: HttpRequest, handler_id: int, error: ApiError) -> HttpResponse:
+    return error_page(request, error)
+
+
+def handler_view(
+    *, changing: bool = False, failed: Failure = _failure_page
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Gives the view the handler of its URL as the product has it now, or answers why it cannot: the product
+    failed (`failed` says how), or, for a view that changes it (`changing`), the panel cannot change handlers of
+    its type, said before any call when the mirror already knows the type."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, handler_id: int) -> HttpResponse:
+            if changing and (refused := refusal_page(request, services.handler_from_mirror(handler_id))):
+                return refused
+            try:
+                handler = services.handler_from_api(handler_id)
+            except ApiError as e:
+                return failed(request, handler_id, e)
+            return (refusal_page(request, handler) if changing else None) or view(request, handler)
+
+        return wrapper
+
+    return decorate
+
+
+with_handler = handler_view()
+with_changeable_handler = handler_view(changing=True)
+
+
+def tell_failure(request: HttpRequest, error: ApiError) -> None:
+    """A failed change as a message: a warning when it may have been made after all, an error otherwise."""
+    level = messages.WARNING if isinstance(error, Unconfirmed) else messages.ERROR
+    messages.add_message(request, level, error.message)
+
+
+def safe_next(request: HttpRequest) -> str | None:
+    """Where a plain form post goes back to: a path on this site, never a name to reverse or another site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
+def member_of(request: HttpRequest) -> User:
+    """The signed-in member of a view that requires a permission, which no anonymous visitor has."""
+    assert isinstance(request.user, User)
+    return request.user

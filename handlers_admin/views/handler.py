@@ -1,0 +1,209 @@
+"""One channel: its page, the create, edit and duplicate forms with their per-type fields, test sends, delete."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from handlers_admin import edits, send_test, services
+from handlers_admin.api import ApiError, Handler, NotFound, Unconfirmed
+from handlers_admin.budget import whole_number
+from handlers_admin.forms import HandlerForm
+from handlers_admin.handler_types import HANDLER_TYPES, public_settings
+from handlers_admin.models import AuditEntry
+from handlers_admin.roles import CHANGE, DELETE
+from handlers_admin.rows import handler_row, setting_rows
+from handlers_admin.views.access import (
+    HtmxRequest,
+    error_page,
+    handler_view,
+    hide_secrets,
+    tell_failure,
+    with_changeable_handler,
+    with_handler,
+)
+from handlers_admin.words import type_label
+
+
+@with_handler
+def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
+    context = {
+        "handler": handler,
+        "row": handler_row(handler),
+        "history": AuditEntry.objects.filter(handler_id=handler.id)[:20],
+        "activity_cause": services.activity_cause(handler),
+        "change_refusal": services.change_refusal(handler.type),
+        "handler_type": HANDLER_TYPES.get(handler.type),
+        "settings": setting_rows(handler),
+    }
+    return render(request, "handlers_admin/handler_detail.html", context)
+
+
+def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> HttpResponse:
+    return render(request, "handlers_admin/handler_form.html", {"form": form, **context})
+
+
+def _form_current(handler_id: int | None) -> Handler | ApiError | None:
+    """The handler a create or edit form names, as the product has it now; the error when it cannot be read."""
+    if handler_id is None:
+        return None
+    try:
+        return services.handler_from_api(handler_id)
+    except ApiError as e:
+        return e
+
+
+@hide_secrets
+@permission_required(CHANGE, raise_exception=True)
+def handler_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return form_page(request, HandlerForm(variant=settings.API_VARIANT), submit_token=services.submit_token())
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT)
+    token = request.POST.get("submit_token", "")
+    if not form.is_valid():
+        return form_page(request, form, submit_token=token)
+    try:
+        submission = services.create_once(request.user, form.api_fields(), token=token)
+    except services.FormExpired:
+        messages.error(request, _("This form had expired. Please fill it in again."))
+        return redirect("handler_create")
+    except ApiError as e:
+        check_url = reverse("handler_list") if isinstance(e, Unconfirmed) else ""
+        return form_page(request, form.retyped(), submit_token=token, error=e.message, check_url=check_url)
+    name = form.cleaned_data["name"]
+    if submission.repeated:
+        messages.info(request, _("This form was already sent once, so nothing was created twice."))
+    elif submission.late:
+        messages.success(request, _("Done: the product answered late, but “%(name)s” was created.") % {"name": name})
+    else:
+        messages.success(request, _("“%(name)s” was created.") % {"name": name})
+    if submission.handler_id is None:
+        return redirect("handler_list")
+    return redirect("handler_detail", handler_id=submission.handler_id)
+
+
+@permission_required(CHANGE, raise_exception=True)
+@require_GET
+def handler_type_fields(request: HttpRequest) -> HttpResponse:
+    current = _form_current(whole_number(request.GET.get("handler", "")))
+    known = current if isinstance(current, Handler) else None
+    form = HandlerForm(variant=settings.API_VARIANT, current=known, initial=request.GET.dict())
+    return render(request, "handlers_admin/handler_form.html#fields", {"form": form})
+
+
+@permission_required(CHANGE, raise_exception=True)
+@with_changeable_handler
+def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
+    initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
+    initial |= public_settings(original)
+    form = HandlerForm(variant=settings.API_VARIANT, initial=initial)
+    return form_page(request, form, submit_token=services.submit_token(), duplicate_of=original)
+
+
+def _edit_not_read(request: HttpRequest, handler_id: int, error: ApiError) -> HttpResponse:
+    """The edit form's answer when the handler could not be read: a save keeps what was typed (secrets asked for
+    again) rather than losing it on an error page."""
+    if request.method != "POST":
+        return error_page(request, error)
+    posted = HandlerForm(request.POST, variant=settings.API_VARIANT)
+    shown = services.handler_from_mirror(handler_id) or Handler.placeholder(
+        handler_id, type=request.POST.get("type", ""), name=request.POST.get("name", "")
+    )
+    return form_page(request, posted.retyped(), current=shown, error=error.message)
+
+
+@hide_secrets
+@permission_required(CHANGE, raise_exception=True)
+@handler_view(changing=True, failed=_edit_not_read)
+def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
+    if request.method != "POST":
+        initial = {"name": current.name, "type": current.type} | public_settings(current)
+        return form_page(
+            request, HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial), current=current
+        )
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
+    if not form.is_valid():
+        return form_page(request, form, current=current)
+    body = edits.update_body(current, form.api_fields())
+    if not body:
+        messages.info(request, _("Nothing was changed."))
+        return redirect("handler_detail", handler_id=current.id)
+    try:
+        result = edits.update(request.user, current, body)
+    except NotFound:
+        error = _("This channel was deleted while you were editing it, so your changes were not saved.")
+        return form_page(request, form.retyped(), current=current, error=error)
+    except ApiError as e:
+        check_url = reverse("handler_detail", args=[current.id]) if isinstance(e, Unconfirmed) else ""
+        return form_page(request, form.retyped(current=current), current=current, error=e.message, check_url=check_url)
+    level, text = result.message(form.cleaned_data["name"])
+    messages.add_message(request, messages.WARNING if level == "warning" else messages.SUCCESS, text)
+    return redirect("handler_detail", handler_id=current.id)
+
+
+@permission_required(DELETE, raise_exception=True)
+@with_handler
+def handler_delete(request: HtmxRequest, handler: Handler) -> HttpResponse:
+    if request.method != "POST":
+        template = "handlers_admin/handler_delete.html" + ("#dialog" if request.htmx else "")
+        return render(request, template, {"handler": handler})
+    try:
+        late = services.delete(request.user, handler)
+    except ApiError as e:
+        tell_failure(request, e)
+        target = reverse("handler_detail", args=[handler.id])
+    else:
+        text = _("“%(name)s” (%(type)s) was deleted.") % {"name": handler.name, "type": type_label(handler.type)}
+        messages.success(request, _("Done: the product answered late. %(text)s") % {"text": text} if late else text)
+        target = reverse("handler_list")
+    # From the dialog, the whole browser moves on, not just the dialog's form.
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+def test_result(request: HttpRequest, result: send_test.TestResult) -> HttpResponse:
+    return render(request, "includes/handler_parts.html#test_result", {"result": result})
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+@with_handler
+def handler_send_test(request: HttpRequest, handler: Handler) -> HttpResponse:
+    """Sends a test to a saved handler, with its stored settings read fresh from the API."""
+    handler_type = HANDLER_TYPES.get(handler.type)
+    if handler_type is None:
+        return test_result(request, send_test.TestResult(delivered=False, text=services.change_refusal(handler.type)))
+    result = services.send_test(
+        request.user, handler_type=handler_type, name=handler.name, values=handler.settings, handler_id=handler.id
+    )
+    return test_result(request, result)
+
+
+@hide_secrets
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def form_send_test(request: HttpRequest) -> HttpResponse:
+    """Sends a test with the values being typed in a create or edit form; on edit, a blank secret is the stored one."""
+    current = _form_current(whole_number(request.POST.get("handler", "")))
+    if isinstance(current, ApiError):
+        return test_result(request, send_test.TestResult(delivered=False, text=current.message))
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
+    handler_type = form.chosen_type
+    if handler_type is None or not form.is_valid():
+        problems = [str(error) for name, errors in form.errors.items() if name != "name" for error in errors]
+        text = _("Check the fields first: %(problems)s") % {"problems": " ".join(problems) or _("choose a type.")}
+        return test_result(request, send_test.TestResult(delivered=False, text=text))
+    fields = form.api_fields()
+    stored = current.settings if current and current.type == handler_type.slug else {}
+    result = services.send_test(
+        request.user,
+        handler_type=handler_type,
+        name=fields["name"],
+        values=stored | fields,
+        handler_id=current.id if current else None,
+    )
+    return test_result(request, result)

@@ -1,0 +1,145 @@
+"""The panel's words for what it shows: type and field labels, relative times, what a recorded change was,
+and what a check found of a change whose answer never came."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from handlers_admin.api import State
+from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES
+from handlers_admin.models import AuditEntry
+from handlers_admin.roles import Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+Action = AuditEntry.Action
+
+
+def type_label(slug: str) -> str:
+    """A type's name for people; a type this panel does not know keeps its raw name."""
+    return str(HANDLER_TYPES[slug].label) if slug in HANDLER_TYPES else slug
+
+
+def icon_name(slug: str) -> str:
+    """The sprite's icon for a type; a type this panel does not know has a neutral one."""
+    return slug if slug in HANDLER_TYPES else "unknown"
+
+
+def field_label(key: str) -> str:
+    """The label of an API field, as the forms show it."""
+    names = {
+        "name": gettext("Name"),
+        "type": gettext("Type"),
+        "is_enabled": gettext("Enabled"),
+        "role": gettext("Role"),
+    }
+    return names.get(key) or (str(ALL_FIELDS[key].label) if key in ALL_FIELDS else key)
+
+
+_UNITS = (
+    (365 * 86400, lambda n: ngettext("%(count)d year ago", "%(count)d years ago", n)),
+    (30 * 86400, lambda n: ngettext("%(count)d month ago", "%(count)d months ago", n)),
+    (7 * 86400, lambda n: ngettext("%(count)d week ago", "%(count)d weeks ago", n)),
+    (86400, lambda n: ngettext("%(count)d day ago", "%(count)d days ago", n)),
+    (3600, lambda n: ngettext("%(count)d hour ago", "%(count)d hours ago", n)),
+    (60, lambda n: ngettext("%(count)d minute ago", "%(count)d minutes ago", n)),
+)
+
+
+@lru_cache(maxsize=4096)
+def _relative(language: str, unit_seconds: int, count: int) -> str:
+    # The language is part of the key so that each language keeps its own phrases.
+    phrase = next(phrase for size, phrase in _UNITS if size == unit_seconds)
+    return phrase(count) % {"count": count}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Moment:
+    """A past time as shown: "3 days ago", with the exact time, local and UTC, for the hover text."""
+
+    iso: str
+    exact: str
+    ago: str
+
+
+class Clock:
+    """Turns past times into Moments for one page: the time zone and the language are read once."""
+
+    def __init__(self, now: datetime | None = None, zone: tzinfo | None = None) -> None:
+        self.now = now or timezone.now()
+        self.zone = zone or timezone.get_current_timezone()
+        self.language = translation.get_language() or ""
+
+    def ago(self, moment: datetime) -> str:
+        seconds = (self.now - moment).total_seconds()
+        for size, _phrase in _UNITS:
+            if seconds >= size:
+                return _relative(self.language, size, int(seconds // size))
+        return gettext("just now")
+
+    def moment(self, moment: datetime | None) -> Moment | None:
+        if moment is None:
+            return None
+        utc = moment.astimezone(UTC).replace(microsecond=0)
+        # isoformat, not strftime: this runs twice for each row of a 1000-row page.
+        exact = utc.replace(tzinfo=None).isoformat(" ") + " UTC"
+        local = utc.astimezone(self.zone)
+        if local.utcoffset():
+            exact = f"{local.replace(tzinfo=None).isoformat(' ')} {local.tzname() or ''} · {exact}"
+        return Moment(iso=utc.isoformat(), exact=exact, ago=self.ago(moment))
+
+
+def activity_cause(entry: AuditEntry) -> str:
+    """What made a handler's last activity, in words: "edited by Alice in this panel"."""
+    member = entry.actor_name or gettext("someone")
+    phrases = {
+        "create": gettext("created by %(member)s in this panel"),
+        "edit": gettext("edited by %(member)s in this panel"),
+        "enable": gettext("switched on by %(member)s in this panel"),
+        "disable": gettext("switched off by %(member)s in this panel"),
+    }
+    return phrases.get(entry.action, gettext("changed by %(member)s in this panel")) % {"member": member}
+
+
+def describe_change(change: dict[str, object]) -> str:
+    """One recorded change in words: "Name: Ops → Ops on-call"; a secret only "changed"."""
+    field = str(change.get("field", ""))
+    label = field_label(field)
+    if change.get("secret"):
+        return gettext("%(field)s: changed") % {"field": label}
+
+    def shown(value: object) -> str:
+        if value in (None, ""):
+            return "—"
+        if field == "is_enabled":
+            name = str(value).upper()
+            return str(State[name].label) if name in State.names else str(value)
+        if field == "role" and str(value) in Role.values:
+            return str(Role(str(value)).label)
+        return type_label(str(value)) if field == "type" else str(value)
+
+    if change.get("before") is None:
+        return gettext("%(field)s: %(after)s") % {"field": label, "after": shown(change.get("after"))}
+    return gettext("%(field)s: %(before)s → %(after)s") % {
+        "field": label,
+        "before": shown(change.get("before")),
+        "after": shown(change.get("after")),
+    }
+
+
+# What a check found when a change's answer never came and the change was not made.
+NOT_DONE: dict[str, "StrPromise"] = {
+    Action.ENABLE: _("The product answered late, and the switch was not changed. Try again."),
+    Action.DISABLE: _("The product answered late, and the switch was not changed. Try again."),
+    Action.EDIT: _("The product answered late, and your changes were not saved. Try again."),
+    Action.DELETE: _("The product answered late, and the channel was not deleted. Try again."),
+    Action.CREATE: _(
+        "The product answered late, and no new channel has appeared: nothing was created. You can send the form again."
+    ),
+}
