@@ -69,7 +69,7 @@ def recorded(
     except ApiError as e:
         _keep(entry, AuditEntry.Outcome.REFUSED, e.message)
         raise
-    _keep(entry, AuditEntry.Outcome.DONE)
+    _keep(entry, AuditEntry.Outcome.DONE, entry.message)
 
 
 def _keep(entry: AuditEntry, outcome: str, message: str = "") -> None:

@@ -6,29 +6,36 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
 from handlers_admin import audit, mirror
-from handlers_admin.api import ApiError, Handler, OutcomeUnknown, api_client
+from handlers_admin.api import ApiError, Handler, OutcomeUnknown, State, UpdateRefused, api_client
 from handlers_admin.audit import Action
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
 from handlers_admin.outcomes import Change
-from handlers_admin.services import scrubbed, settle_unknown
+from handlers_admin.services import damage_noted, scrubbed, settle_unknown, update_refusal
 from handlers_admin.words import field_label
 
 
 def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:
-    """What to send to turn `current` into `wanted`: only what changed, except that a type's settings
-    travel together, since real servers store a setting left out as "" (kept secrets come from `current`)."""
-    body = {key: wanted[key] for key in ("name", "type") if wanted[key] != getattr(current, key)}
-    type_changed = "type" in body
-    wanted_settings = {
+    """What to send to turn `current` into `wanted`, or nothing when nothing changed. Always the whole channel
+    (name, type, state and every setting of its type), since real servers take the type from the form only and
+    store a setting left out as "": a kept secret comes from `current`, read fresh from the product."""
+    type_changed = wanted["type"] != current.type
+    values = {"name": wanted["name"], "type": wanted["type"]} | {
         spec.name: wanted.get(spec.name, "" if type_changed else current.settings.get(spec.name, ""))
         for spec in HANDLER_TYPES[wanted["type"]].fields
     }
-    if type_changed or any(value != current.settings.get(name, "") for name, value in wanted_settings.items()):
-        body |= wanted_settings
-    if body and wanted["type"] == "email":
-        # Real servers take an update without the address as a new address: unconfirmed, and emailed again.
-        body["email"] = wanted_settings["email"]
-    return body
+    if not changed(current, values):
+        return {}
+    return values | {"is_enabled": "0" if current.state == State.OFF else "1"}
+
+
+def _before(current: Handler) -> dict[str, str]:
+    return {"name": current.name, "type": current.type} | current.settings
+
+
+def changed(current: Handler, body: dict[str, str]) -> dict[str, str]:
+    """The fields of a body whose values differ from the handler's, its state aside."""
+    before = _before(current)
+    return {key: value for key, value in body.items() if key != "is_enabled" and value != before.get(key, "")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,9 +56,18 @@ class EditResult:
     read_back_failed: str = ""
     # Whether the API answered too late and the read-back showed the changes made.
     late: bool = False
+    # Whether the server's answer shows the channel damaged by the change (its type and settings erased).
+    damaged: bool = False
 
     def message(self, name: str) -> tuple[str, str]:
         """The message level ("success" or "warning") and the words that tell the member how the edit went."""
+        if self.damaged:
+            text = _(
+                "The product saved the change, but erased the type and settings of “%(name)s”: it no longer sends "
+                "anything. The panel will not change channels on this product again. You can re-create it from the "
+                "settings it had, below."
+            )
+            return "warning", text % {"name": name}
         if self.late and not self.mismatches:
             return "success", _("Done: the product answered late, but your changes to “%(name)s” were saved.") % {
                 "name": name
@@ -75,8 +91,11 @@ class EditResult:
 
 
 def update(actor: User | AnonymousUser, current: Handler, body: dict[str, str]) -> EditResult:
-    """Sends the update, then reads the handler back, since some servers store something else."""
-    before = {"name": current.name, "type": current.type} | current.settings
+    """Sends the update, on a server known to keep a channel whole, then compares what the server stored (its
+    answer, or a read when the answer does not hold the channel), since some servers store something else."""
+    if refusal := update_refusal():
+        raise UpdateRefused(refusal)
+    before, changes = _before(current), changed(current, body)
     try:
         with audit.recorded(
             actor,
@@ -84,31 +103,35 @@ def update(actor: User | AnonymousUser, current: Handler, body: dict[str, str]) 
             handler_id=current.id,
             name=body.get("name", current.name),
             handler_type=body.get("type", current.type),
-            changes=[audit.change(key, before.get(key, ""), value) for key, value in body.items()],
+            changes=[audit.change(key, before.get(key, ""), value) for key, value in changes.items()],
         ) as entry:
             try:
-                api_client().update(current.id, body)
+                stored = api_client().update(current.id, body).handler
             except ApiError as e:
                 raise scrubbed(e, current) from e
+            damaged = damage_noted(entry, current, stored)
     except OutcomeUnknown:
-        change = Change(action=Action.EDIT, handler_id=current.id, before={key: before.get(key, "") for key in body})
+        change = Change(action=Action.EDIT, handler_id=current.id, before={key: before.get(key, "") for key in changes})
         stored = settle_unknown(change, entry).handler
         assert stored is not None
-        return replace(_compared(body, stored), late=True)
-    try:
-        stored = api_client().get(current.id)
-    except ApiError as e:
-        sent = {key: value for key, value in body.items() if key not in ("name", "type")}
-        mirror.patch(
-            replace(
-                current,
-                name=body.get("name", current.name),
-                type=body.get("type", current.type),
-                settings=current.settings | sent,
+        return replace(_compared(changes, stored), late=True)
+    if stored is None:
+        try:
+            stored = api_client().get(current.id)
+        except ApiError as e:
+            sent = {key: value for key, value in changes.items() if key not in ("name", "type")}
+            mirror.patch(
+                replace(
+                    current,
+                    name=body.get("name", current.name),
+                    type=body.get("type", current.type),
+                    settings=current.settings | sent,
+                )
             )
-        )
-        return EditResult(mismatches=[], read_back_failed=scrubbed(e, current).message)
-    return _compared(body, stored)
+            return EditResult(mismatches=[], read_back_failed=scrubbed(e, current).message)
+        if damaged := damage_noted(entry, current, stored):
+            entry.save(update_fields=["message"])
+    return replace(_compared(changes, stored), damaged=damaged)
 
 
 def _compared(body: dict[str, str], stored: Handler) -> EditResult:

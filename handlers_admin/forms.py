@@ -21,7 +21,14 @@ from handlers_admin.handler_types import (
 )
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import Role
-from handlers_admin.table import DEFAULT_PER_PAGE, ORDER_FIELDS, PER_PAGE_CHOICES, ListQuery, activity_choices
+from handlers_admin.table import (
+    CONDITIONS,
+    DEFAULT_PER_PAGE,
+    ORDER_FIELDS,
+    PER_PAGE_CHOICES,
+    ListQuery,
+    activity_choices,
+)
 
 NOT_A_DATE = _("Enter a date like 2026-01-31.")
 # Servers cut longer values silently, so the form refuses them with the limit in words.
@@ -89,6 +96,9 @@ class HandlerFilterForm(forms.Form):
         label=_("Status"), required=False, choices=STATUS_CHOICES, coerce=int, empty_value=None, widget=Select
     )
     activity = forms.ChoiceField(label=_("Last activity"), required=False, widget=Select)
+    condition = forms.ChoiceField(
+        label=_("Condition"), required=False, widget=Select, choices=[("", _("Any condition")), *CONDITIONS]
+    )
     datetime_start = IsoDateTimeField(label=_("Created from"), required=False, error_messages={"invalid": NOT_A_DATE})
     datetime_end = IsoDateTimeField(
         label=_("Created until"),
@@ -173,11 +183,19 @@ class HandlerForm(forms.Form):
     )
 
     def __init__(
-        self, data: Any = None, *, variant: str = "full", current: Handler | None = None, **kwargs: Any
+        self,
+        data: Any = None,
+        *,
+        variant: str = "full",
+        current: Handler | None = None,
+        refused: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """`refused` are the types this product refused to create, with its words (see server_profile)."""
         super().__init__(data, **kwargs)
         self.current = current
         self.variant = variant
+        self.refused = refused or {}
         # Secrets typed in a sending that failed: they are asked for again, never shown back.
         self.retype: set[str] = set()
         self.types = types_for(variant)
@@ -217,9 +235,9 @@ class HandlerForm(forms.Form):
             "masked": mask(self.current.settings[spec.name])
         }
 
-    def type_choices(self) -> list[tuple[Any, HandlerType]]:
-        """Each type's radio button with the type, for the picker."""
-        return list(zip(self["type"], self.types, strict=True))
+    def type_choices(self) -> list[tuple[Any, HandlerType, str]]:
+        """Each type's radio button with the type, and the product's words when it refused that type, for the picker."""
+        return [(radio, t, self.refused.get(t.slug, "")) for radio, t in zip(self["type"], self.types, strict=True)]
 
     def type_groups(self) -> list[tuple[HandlerType, list[tuple[forms.BoundField, str]]]]:
         """Each type with its bound fields, and a hint for a secret: that blank keeps it, or to type it again."""
@@ -234,7 +252,7 @@ class HandlerForm(forms.Form):
         """This form re-shown after the API failed: everything typed is kept but the secrets, which are
         asked for again, so that no secret is sent back to the browser."""
         typed = {name: value for name, value in self.data.items() if name in self.fields and name not in SECRET_FIELDS}
-        form = HandlerForm(variant=self.variant, current=current, initial=typed)
+        form = HandlerForm(variant=self.variant, current=current, initial=typed, refused=self.refused)
         form.retype = {name for name in SECRET_FIELDS if self.data.get(name)}
         return form
 

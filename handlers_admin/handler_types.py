@@ -365,3 +365,9 @@ def shown_settings(handler: "Handler") -> dict[str, str]:
 def public_settings(handler: "Handler") -> dict[str, str]:
     """The settings a form may show as they are: none of a secret, nothing of an unknown type."""
     return {name: value for name, value in handler.settings.items() if not is_hidden(handler.type, name)}
+
+
+def is_damaged(handler: "Handler") -> bool:
+    """Whether the product holds the channel without its type, or with the settings real servers' update leaves
+    (`{"": ""}`, shared/API.md): it no longer sends, and its address or token is gone."""
+    return not handler.type or "" in handler.settings

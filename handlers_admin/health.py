@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection
 
 log = logging.getLogger(__name__)
 API_STATE_KEY = "api:last-answer"
+API_LAST_ANSWER_KEY = "api:last-status"
 WORKER_HEARTBEAT_KEY = "worker:heartbeat"
 # A worker says it is alive at least this often (run_worker beats while it waits for jobs too).
 WORKER_SILENT_AFTER = 120
@@ -54,15 +55,43 @@ def api() -> str:
         return "unknown"
 
 
-def record_api_answer(ok: bool) -> None:
+def record_api_answer(status: int) -> None:
     try:
-        cache.set(API_STATE_KEY, "ok" if ok else "failing", None)
+        cache.set(API_STATE_KEY, "ok" if status < 500 else "failing", None)
+        cache.set(API_LAST_ANSWER_KEY, (status, time.time()), None)
     except Exception:
         log.warning("health: could not record the API's state")
 
 
-def report() -> tuple[dict[str, str], bool]:
+def last_api_answer() -> tuple[int, float] | None:
+    """The status of the product's last answer and when it came (epoch seconds), as the client recorded it."""
+    try:
+        return cache.get(API_LAST_ANSWER_KEY)
+    except Exception:
+        return None
+
+
+def product() -> dict[str, object]:
+    """What the panel knows of the product, without a call: the self-check's result and the damaged channels."""
+    # Imported here: the API client, which the server profile uses, records its answers in this module.
+    from handlers_admin.models import MirroredHandler
+    from handlers_admin.server_profile import current
+
+    try:
+        profile = current()
+        checked = profile.checked.isoformat() if profile.checked else None
+        return {
+            "update_check": profile.update_check or "unknown",
+            "update_checked": checked,
+            "damaged_channels": MirroredHandler.objects.filter(damaged=True).count(),
+        }
+    except DatabaseError:
+        return {"update_check": "unknown", "update_checked": None, "damaged_channels": None}
+
+
+def report() -> tuple[dict[str, object], bool]:
     """Each part's state, and whether the panel can serve pages (its database and cache work)."""
     parts = {"database": database(), "cache": shared_cache(), "worker": worker(), "api": api()}
     healthy = parts["database"] == "ok" and parts["cache"] == "ok"
-    return {"status": "ok" if healthy else "failing", **parts}, healthy
+    extra = product() if parts["database"] == "ok" else {}
+    return {"status": "ok" if healthy else "failing", **parts, **extra}, healthy

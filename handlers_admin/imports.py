@@ -45,7 +45,7 @@ class ImportRow:
         return not self.problems
 
 
-def read(text: str, *, variant: str) -> list[ImportRow]:
+def read(text: str, *, variant: str, refused: dict[str, str] | None = None) -> list[ImportRow]:
     """Every row of the file, checked as the create form checks it; secrets are kept only in `fields`."""
     if len(text.encode()) > MAX_BYTES:
         raise Unreadable(_("The file is larger than 1 MB: split it and import the parts one after the other."))
@@ -66,6 +66,8 @@ def read(text: str, *, variant: str) -> list[ImportRow]:
         values = {str(key).strip(): (value or "").strip() for key, value in raw.items() if key is not None}
         form = HandlerForm(values, variant=variant)
         problems = [] if form.is_valid() else _problems(form)
+        if words := (refused or {}).get(values.get("type", "")):
+            problems.append(_("Not available on this product: %(words)s") % {"words": words})
         name = values.get("name", "")
         rows.append(
             ImportRow(

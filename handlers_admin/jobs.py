@@ -111,6 +111,11 @@ def process(job_id: int) -> None:
         Job.objects.filter(pk=job.pk).update(started=timezone.now())
     actor: User | AnonymousUser = job.created_by or AnonymousUser()
     with log_lines.for_member(job.created_by_name), audit.for_job(job), budget.job():
+        if job.kind in (Kind.ENABLE, Kind.DISABLE) and (refusal := services.update_refusal()):
+            # No switch is sent to a server whose update would erase the channels, or that could not be checked.
+            job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]).update(
+                outcome=Outcome.FAILED, message=refusal, finished=timezone.now()
+            )
         for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
             if _cancel_requested(job):
                 break

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import budget, outcomes
+from handlers_admin import budget, outcomes, server_profile
 from handlers_admin.api import LARGEST_PAGE, ApiError, Handler, NotFound, RateLimited, State, api_client
-from handlers_admin.handler_types import shown_settings
+from handlers_admin.handler_types import is_damaged, shown_settings
 from handlers_admin.models import MirroredHandler, MirrorRefresh
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,11 @@ def _row(handler: Handler) -> MirroredHandler:
         created=handler.created,
         last_activity=handler.last_activity,
         shown_settings=shown_settings(handler),
+        damaged=is_damaged(handler),
     )
 
 
-UPDATED_FIELDS = ["type", "name", "folded_name", "state", "created", "last_activity", "shown_settings"]
+UPDATED_FIELDS = ["type", "name", "folded_name", "state", "created", "last_activity", "shown_settings", "damaged"]
 
 
 def patch(handler: Handler) -> None:
@@ -152,12 +153,19 @@ def _wait_for_first_refresh() -> Freshness:
 
 
 def refresh() -> int:
-    """Reads every handler, 1000 a call, and makes the copy match. Returns the calls made."""
-    handlers = list(api_client().list_all())
-    calls = max(1, math.ceil(len(handlers) / LARGEST_PAGE))
+    """Reads every handler, 1000 a call, and makes the copy match; a scratch channel a self-check left behind
+    is deleted, never copied. Returns the calls made."""
+    listed = list(api_client().list_all())
+    calls = max(1, math.ceil(len(listed) / LARGEST_PAGE))
+    handlers = [handler for handler in listed if not server_profile.is_scratch(handler.name)]
+    for leftover in listed:
+        if server_profile.leftover_scratch(leftover.name, leftover.created):
+            calls += _delete_leftover(leftover.id)
     seen = {handler.id for handler in handlers}
+    was_damaged = set(MirroredHandler.objects.filter(damaged=True).values_list("id", flat=True))
+    rows = [_row(handler) for handler in handlers]
     with transaction.atomic():
-        _store([_row(handler) for handler in handlers])
+        _store(rows)
         gone = set(MirroredHandler.objects.values_list("id", flat=True)) - seen
         gone_ids = sorted(gone)
         # In chunks, as databases limit how many parameters one query takes.
@@ -167,8 +175,21 @@ def refresh() -> int:
             pk=1, defaults={"finished": timezone.now(), "calls": calls, "count": len(handlers)}
         )
     log.info("mirror refreshed: %s handlers in %s calls", len(handlers), calls)
+    if newly_damaged := [row.id for row in rows if row.damaged and row.id not in was_damaged]:
+        log.warning("mirror refresh: %s channel(s) newly damaged in the product: %s", len(newly_damaged), newly_damaged)
+        server_profile.damage_seen(by_this_panel=False)
     outcomes.settle_from_mirror()
     return calls
+
+
+def _delete_leftover(handler_id: int) -> int:
+    try:
+        api_client().delete(handler_id)
+    except NotFound:
+        pass
+    except ApiError as e:
+        log.warning("mirror refresh: a self-check's scratch channel %s could not be deleted: %s", handler_id, e)
+    return 1
 
 
 def mark_stale() -> None:

@@ -82,6 +82,8 @@ class MirroredHandler(models.Model):
     created = models.DateTimeField(null=True, db_index=True)
     last_activity = models.DateTimeField(null=True, db_index=True)
     shown_settings = models.JSONField(default=dict)
+    # The product holds it without its type, or with settings that are not its type's (see handler_types.is_damaged).
+    damaged = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         default_permissions = ()
@@ -192,3 +194,31 @@ class MemberSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} settings"
+
+
+class ServerProfile(models.Model):
+    """What the panel knows of the product it talks to, one row for each address and key: whether its update
+    keeps a channel whole (the self-check), and the types it refused to create."""
+
+    class Check(models.TextChoices):
+        KEEPS = "keeps", _("Changes keep a channel whole")
+        ERASES = "erases", _("Changes erase a channel's type and settings")
+        FAILED = "failed", _("The check could not finish")
+
+    # A keyed hash of the address and the key, never the key itself.
+    server = models.CharField(max_length=64, unique=True)
+    address = models.CharField(max_length=500)
+    update_check = models.CharField(max_length=10, choices=Check.choices, blank=True)
+    # Why a check could not finish, in the product's or the panel's words; never a secret.
+    check_message = models.TextField(blank=True)
+    checked = models.DateTimeField(null=True, blank=True)
+    check_seconds = models.FloatField(null=True, blank=True)
+    check_calls = models.PositiveSmallIntegerField(default=0)
+    # The types a create was refused for: slug → {"at": ISO time, "words": the product's own words}.
+    refused_types = models.JSONField(default=dict)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.address

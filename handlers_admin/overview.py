@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.urls import reverse
 
 from handlers_admin.api import Handler, State
-from handlers_admin.table import STALE, ListQuery, activity_choices, querystring
+from handlers_admin.table import CONDITIONS, DAMAGED, STALE, ListQuery, activity_choices, querystring
 from handlers_admin.words import type_label
 
 
@@ -29,6 +29,8 @@ class Overview:
     buckets: list[Tally]
     stale: list[Handler]
     stale_after_days: int
+    # The channels the product holds without their type or settings, and the table listing them.
+    damaged: Tally
     # The table showing every stale handler.
     stale_url: str
 
@@ -72,11 +74,23 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
             for state in (State.ON, State.OFF, State.PENDING)
         ],
         types=[
-            Tally(key=slug, label=type_label(slug), count=count, url=table_url(ListQuery(type=slug)))
+            # A channel without a type is a damaged one: its link is the damaged filter.
+            Tally(
+                key=slug,
+                label=type_label(slug),
+                count=count,
+                url=table_url(ListQuery(type=slug) if slug else ListQuery(condition=DAMAGED)),
+            )
             for slug, count in types.most_common()
         ],
         buckets=buckets,
         stale=stale,
         stale_after_days=stale_after_days,
+        damaged=Tally(
+            key=DAMAGED,
+            label=str(dict(CONDITIONS)[DAMAGED]),
+            count=ListQuery(condition=DAMAGED).handlers(now).count(),
+            url=table_url(ListQuery(condition=DAMAGED)),
+        ),
         stale_url=table_url(ListQuery(is_enabled=State.ON, activity=STALE, order_by="last_datetime", order_type="ASC")),
     )

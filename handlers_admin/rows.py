@@ -8,7 +8,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
 
 from handlers_admin.api import Handler, State
-from handlers_admin.handler_types import HANDLER_TYPES, is_hidden, shown_settings
+from handlers_admin.handler_types import HANDLER_TYPES, is_damaged, is_hidden, shown_settings
+from handlers_admin.server_profile import product_page
 from handlers_admin.words import Clock, Moment, field_label, icon_name, type_label
 
 
@@ -45,8 +46,10 @@ class TableRow:
     icon: str
     type_label: str
     state: State
-    # Whether the panel can change it: not a type the product's API refuses to change.
+    # Whether the panel can change it: not a type the product's API refuses to change, nor a damaged channel.
     changeable: bool
+    # The product holds it without its type, or with settings not its type's.
+    damaged: bool
     # Whether the member has it in their selection for a bulk action.
     selected: bool
     on: bool
@@ -55,6 +58,8 @@ class TableRow:
     url: str
     toggle_url: str
     edit_url: str
+    # The product's own page for it, where changes work whatever its API does.
+    product_url: str
     last_activity: Moment | None
     created: Moment | None
 
@@ -68,6 +73,7 @@ class RowMaker:
         self.detail_url = _url_shape("handler_detail", prefix)
         self.toggle_url = _url_shape("handler_toggle", prefix)
         self.edit_url = _url_shape("handler_edit", prefix)
+        self.product_url = product_page(0).removesuffix("0") + "{}"
         self.state_labels = {state: str(state.label) for state in State}
         self.no_name = gettext("(no name)")
         self.type_labels: dict[str, str] = {}
@@ -75,6 +81,7 @@ class RowMaker:
 
     def row(self, handler: Handler) -> TableRow:
         slug = handler.type
+        damaged = is_damaged(handler)
         if slug not in self.type_labels:
             self.type_labels[slug] = type_label(slug)
         return TableRow(
@@ -84,7 +91,8 @@ class RowMaker:
             icon=icon_name(slug),
             type_label=self.type_labels[slug],
             state=handler.state,
-            changeable=slug in HANDLER_TYPES,
+            changeable=slug in HANDLER_TYPES and not damaged,
+            damaged=damaged,
             selected=handler.id in self.selected,
             on=handler.state != State.OFF,
             state_class=handler.state.name.lower(),
@@ -92,6 +100,7 @@ class RowMaker:
             url=self.detail_url.format(handler.id),
             toggle_url=self.toggle_url.format(handler.id),
             edit_url=self.edit_url.format(handler.id),
+            product_url=self.product_url.format(handler.id),
             last_activity=self.clock.moment(handler.last_activity),
             created=self.clock.moment(handler.created),
         )

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import audit, mirror, outcomes
+from handlers_admin import audit, mirror, outcomes, server_profile
 from handlers_admin import send_test as send_test_module
 from handlers_admin.api import (
     ApiError,
@@ -21,13 +21,15 @@ from handlers_admin.api import (
     NotDone,
     NotFound,
     OutcomeUnknown,
+    Refused,
     State,
     Unconfirmed,
+    UpdateRefused,
     WriteAnswer,
     api_client,
 )
 from handlers_admin.audit import Action
-from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS, HandlerType, mask
+from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS, HandlerType, is_damaged, mask
 from handlers_admin.models import AuditEntry, MirroredHandler
 from handlers_admin.outcomes import Change
 from handlers_admin.table import ListQuery, TablePage, read_page
@@ -84,9 +86,42 @@ def activity_cause(handler: Handler) -> str:
     return activity_cause_words(entry) if entry else ""
 
 
-def change_refusal(handler_type: str) -> str:
-    """Why the panel cannot change a handler of this type, or "" when it can."""
+def change_refusal(handler_type: str, *, damaged: bool = False) -> str:
+    """Why the panel cannot change a handler of this type (or a damaged one), or "" when it can."""
+    if damaged:
+        return damaged_words()
     return "" if handler_type in HANDLER_TYPES else CannotChange(type=handler_type).message
+
+
+def damaged_words() -> str:
+    return _(
+        "The product holds this channel without its type or its settings, so it no longer sends anything. It was "
+        "probably damaged by a change made through the product's API. Set it up again on the product's own page, "
+        "or create it again here."
+    )
+
+
+def update_refusal() -> str:
+    """Why the panel will not send an update to this server, or "" when it may: this server's self-check runs
+    first when it was never checked. Before any call of the change itself."""
+    safety = server_profile.update_safety()
+    return "" if safety.allowed else safety.reason
+
+
+def known_update_refusal() -> str:
+    """The same as update_refusal from what is known already, costing no call: for pages that show switches."""
+    safety = server_profile.known_safety()
+    return safety.reason if safety and not safety.allowed else ""
+
+
+def damage_noted(entry: AuditEntry, before: Handler | None, after: Handler | None) -> bool:
+    """Whether the server's answer to a change shows the channel damaged by it: the entry says so, and the server
+    is known to erase. Returns whether it did."""
+    if after is None or not is_damaged(after) or (before is not None and is_damaged(before)):
+        return False
+    entry.message = _("The product erased this channel's type and settings when it made this change.")
+    server_profile.damage_seen(by_this_panel=True)
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,27 +177,33 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
     if known is None:
         mirror.fetch(handler_id)
         known = mirror.get(handler_id)
-    if known and (refusal := change_refusal(known.type)):
+    if known is None:
+        raise NotFound
+    if refusal := change_refusal(known.type, damaged=known.damaged):
         raise CannotChange(refusal)
-    body: dict[str, str | bool] = {"is_enabled": enabled}
-    if known and known.type == "email":
+    if refusal := update_refusal():
+        raise UpdateRefused(refusal)
+    # The type always: real servers take it from the form only, and blank the channel without it.
+    body: dict[str, str | bool] = {"type": known.type, "is_enabled": enabled}
+    if known.type == "email":
         # Real servers take an update without the address as a new address: unconfirmed, and emailed again.
         body["email"] = known.shown_settings.get("email", "")
     action = Action.ENABLE if enabled else Action.DISABLE
     after = State(int(enabled))
-    before = State(known.state).name.lower() if known else None
+    before = State(known.state).name.lower()
     try:
         with audit.recorded(
             actor,
             action,
             handler_id=handler_id,
-            name=known.name if known else "",
-            handler_type=known.type if known else "",
+            name=known.name,
+            handler_type=known.type,
             changes=[audit.change("is_enabled", before, after.name.lower())],
         ) as entry:
             answer = api_client().update(handler_id, body)
             if answer.handler:
-                entry.handler_name, entry.handler_type = answer.handler.name[:512], answer.handler.type[:40]
+                entry.handler_name = answer.handler.name[:512]
+                damage_noted(entry, known.as_handler(), answer.handler)
     except OutcomeUnknown:
         settle_unknown(Change(action=action, handler_id=handler_id), entry)
         return Toggled(handler=handler_from_mirror(handler_id), late=True)
@@ -241,6 +282,11 @@ def create_recorded(actor: Actor, fields: dict[str, str]) -> tuple[WriteAnswer |
             entry.handler_id = saved.id
     except OutcomeUnknown:
         return None, entry
+    except Refused as e:
+        if server_profile.is_plan_limit(e):
+            server_profile.type_refused(fields["type"], e)
+        raise
+    server_profile.type_created(fields["type"])
     _patch_created(saved, fields)
     return saved, entry
 

@@ -57,6 +57,9 @@ NEVER_ACTIVE = "never"
 # Inactive for STALE_AFTER_DAYS or more: the overview's stale list.
 STALE = "stale"
 ACTIVITY = {preset.key: preset for preset in ACTIVITY_PRESETS}
+# The product holds the channel without its type or its settings.
+DAMAGED = "damaged"
+CONDITIONS = ((DAMAGED, _("Damaged")),)
 
 
 def activity_preset(key: str) -> Activity | None:
@@ -92,6 +95,8 @@ class ListQuery:
     datetime_start: datetime | None = None
     datetime_end: datetime | None = None
     activity: str = ""
+    # What is wrong with the channels shown: "damaged" (see CONDITIONS), or "" for any.
+    condition: str = ""
     order_by: str = ""
     order_type: str = ""
     # How many rows the pages from this one on start earlier than their number says: rows switched on an
@@ -110,6 +115,7 @@ class ListQuery:
                 self.datetime_start,
                 self.datetime_end,
                 self.activity,
+                self.condition,
             )
             if value not in ("", None)
         )
@@ -152,6 +158,8 @@ class ListQuery:
                 rows = rows.filter(Q(last_activity__isnull=True) | Q(last_activity__lt=since))
             else:
                 rows = rows.filter(last_activity__gte=since)
+        if self.condition == DAMAGED:
+            rows = rows.filter(damaged=True)
         column = ORDER_FIELDS.get(self.order_by)
         if column is None:
             return rows.order_by("-id")
@@ -164,7 +172,7 @@ def type_choices(variant: str) -> list[tuple[str, str]]:
     """The type filter's choices: the variant's types, then those of the product's that this panel does not know
     but the mirror holds, by their own names."""
     known = [(t.slug, str(t.label)) for t in types_for(variant)]
-    others = MirroredHandler.objects.exclude(type__in=list(HANDLER_TYPES)).values_list("type", flat=True)
+    others = MirroredHandler.objects.exclude(type__in=[*HANDLER_TYPES, ""]).values_list("type", flat=True)
     return [*known, *((slug, slug) for slug in sorted(set(others)))]
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from handlers_admin.views import handler, jobs, members, overview, site, table
+from handlers_admin.views import connection, handler, jobs, members, overview, site, table
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("handlers/<int:handler_id>/duplicate/", handler.handler_duplicate, name="handler_duplicate"),
     path("handlers/<int:handler_id>/delete/", handler.handler_delete, name="handler_delete"),
     path("handlers/<int:handler_id>/test/", handler.handler_send_test, name="handler_send_test"),
+    path("handlers/<int:handler_id>/recreate/", handler.handler_recreate, name="handler_recreate"),
     path("handlers/import/", jobs.handler_import, name="handler_import"),
     path("handlers/import/template.csv", jobs.import_template, name="import_template"),
     path("overview/", overview.overview, name="overview"),
@@ -34,4 +35,6 @@ urlpatterns = [
     path("members/", members.member_list, name="member_list"),
     path("members/<int:member_id>/role/", members.member_role, name="member_role"),
     path("members/<int:member_id>/access/", members.member_access, name="member_access"),
+    path("connection/", connection.connection, name="connection"),
+    path("connection/check/", connection.connection_check, name="connection_check"),
 ]

@@ -23,6 +23,8 @@ Action = AuditEntry.Action
 
 def type_label(slug: str) -> str:
     """A type's name for people; a type this panel does not know keeps its raw name."""
+    if not slug:
+        return gettext("No type")
     return str(HANDLER_TYPES[slug].label) if slug in HANDLER_TYPES else slug
 
 

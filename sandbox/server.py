@@ -5,13 +5,14 @@ import math
 import re
 import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode
 
 from handlers_admin.handler_types import HANDLER_TYPES, VALUE_MAX_LENGTH
@@ -24,6 +25,18 @@ REQUIRED = "You must fill all the required fields."
 PLAN_LIMIT = "Your have exceeded the limits of your current plan."
 NOT_FOUND = "The resource could not be found."
 ROUTE = re.compile(r"^/api/notification-handlers(?:/(?P<id>[^/]+))?/?$")
+# What the product answers to every request when its admin has switched the API off.
+API_OFF_PAGE = b"<html><body><h1>404 Not Found</h1></body></html>"
+SERVER_FAULT_PAGE = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+# The type and settings an update leaves when its type check fails (shared/API.md, "Updates on real servers").
+LOST_SETTINGS = {"": ""}
+
+# How an update treats the type and settings, as the kinds of real servers do (shared/API.md):
+# "works": as the documents say (the sandbox's default, so that the panel can be tried out);
+# "form_type": the type is read from the form only, so an update without it loses type and settings;
+# "erases": the type check always fails, so every update loses them (the product's code on every version seen).
+UpdateMode = Literal["works", "form_type", "erases"]
+UPDATE_MODES: tuple[UpdateMode, ...] = ("works", "form_type", "erases")
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -34,26 +47,38 @@ class HttpError(Exception):
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int) -> None:
+    """The product's limiter (shared/API.md, "The rate limiter, exactly"): a fixed window per key.
+
+    A counter of `per_minute` calls is made at the first call of a window and lives 60 s; every call that
+    passed authentication takes one, refused ones and 429s included; the window ends 60 s after its first
+    call whatever happened in it. `per_minute <= 0` is no limit, as for the product's admins.
+    """
+
+    WINDOW = 60.0
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
-        self._calls: dict[str, deque[float]] = defaultdict(deque)
+        # Tests replace it to move time on rather than sleep.
+        self.clock = clock
+        # By key: when its window started, and the calls left in it (below 0 once over the limit).
+        self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def check(self, key: str) -> dict[str, str]:
         if self.per_minute <= 0:
             return {}
         with self._lock:
-            calls, moment = self._calls[key], time.monotonic()
-            while calls and calls[0] <= moment - 60:
-                calls.popleft()
-            if len(calls) >= self.per_minute:
-                reset = max(1, math.ceil(calls[0] + 60 - moment))
-                raise RateLimitedError({"X-RateLimit-Limit": str(self.per_minute), "X-RateLimit-Reset": str(reset)})
-            calls.append(moment)
-            return {
-                "X-RateLimit-Limit": str(self.per_minute),
-                "X-RateLimit-Remaining": str(self.per_minute - len(calls)),
-            }
+            moment = self.clock()
+            started, left = self._windows.get(key, (moment, self.per_minute))
+            if moment >= started + self.WINDOW:
+                started, left = moment, self.per_minute
+            left -= 1
+            self._windows[key] = (started, left)
+        headers = {"X-RateLimit-Limit": str(self.per_minute)}
+        if left < 0:
+            reset = max(1, math.ceil(started + self.WINDOW - moment))
+            raise RateLimitedError(headers | {"X-RateLimit-Reset": str(reset)})
+        return headers | {"X-RateLimit-Remaining": str(left)}
 
 
 class RateLimitedError(Exception):
@@ -77,6 +102,8 @@ class Quirks:
     cut_names: bool = True
     # Create answers 201 with the full object; update answers 200 with the full object, its id a string.
     full_answers: bool = True
+    # How an update treats the type and settings (see UpdateMode).
+    update: UpdateMode = "works"
 
     @classmethod
     def documented(cls) -> "Quirks":
@@ -85,26 +112,46 @@ class Quirks:
 
 class SandboxApi:
     def __init__(
-        self, store: Store, api_key: str, *, variant: str = "full", rate_limit: int = 60, quirks: Quirks = Quirks()
+        self,
+        store: Store,
+        api_key: str,
+        *,
+        variant: str = "full",
+        rate_limit: int = 60,
+        quirks: Quirks = Quirks(),
+        enabled_types: frozenset[str] | None = None,
     ) -> None:
         self.store = store
         self.api_key = api_key
         self.variant = variant
         self.quirks = quirks
         self.limiter = RateLimiter(rate_limit)
-        self.types = {slug: t for slug, t in HANDLER_TYPES.items() if variant in t.variants}
+        # The variant's types filter the list; the install offers only those its admin switched on.
+        self.variant_types = {slug: t for slug, t in HANDLER_TYPES.items() if variant in t.variants}
+        self.types = {
+            slug: t for slug, t in self.variant_types.items() if enabled_types is None or slug in enabled_types
+        }
         # Confirmation emails "sent", by handler id, and every request as "METHOD path", for tests to read.
         self.confirmations_sent: Counter[int] = Counter()
         self.requests: list[str] = []
-        # For tests of failures: seconds a write's answer is held back after the write is done, and
-        # whether reads fail as behind a broken proxy.
+        # For tests of failures: seconds a write's answer is held back after the write is done; whether
+        # reads fail as behind a broken proxy; how many of the next deletes fail (500, nothing deleted);
+        # whether the product's admin has switched the API off (every request a 404 web page).
         self.write_delay = 0.0
         self.failing_reads = False
+        self.failing_deletes: int = 0
+        self.api_off: bool = False
+        self._hooks_lock = threading.Lock()
 
     def respond(self, request: "Request") -> Response:
         self.requests.append(f"{request.method} {request.path}")
+        if self.api_off:
+            return 404, {"Content-Type": "text/html", "Content-Length": str(len(API_OFF_PAGE))}, API_OFF_PAGE
         if self.failing_reads and request.method == "GET":
             return 502, {"Content-Type": "text/html", "Content-Length": "15"}, b"<h1>502</h1>\n\n"
+        if request.method == "DELETE" and self.take_failing_delete():
+            headers = {"Content-Type": "text/html", "Content-Length": str(len(SERVER_FAULT_PAGE))}
+            return 500, headers, SERVER_FAULT_PAGE
         limit_headers: dict[str, str] = {}
         try:
             key = self.authenticate(request.headers.get("Authorization", ""))
@@ -117,6 +164,13 @@ class SandboxApi:
         if body is None:
             return status, {"Content-Type": "text/html; charset=UTF-8", "Content-Length": "0"} | limit_headers, b""
         return self.json(status, body, limit_headers)
+
+    def take_failing_delete(self) -> bool:
+        with self._hooks_lock:
+            if self.failing_deletes <= 0:
+                return False
+            self.failing_deletes -= 1
+            return True
 
     def authenticate(self, header: str) -> str:
         scheme, _, token = header.partition(" ")
@@ -162,7 +216,7 @@ class SandboxApi:
             filters = Filters(
                 search=query.get("search", "") if query.get("search_by", "name") == "name" else "",
                 is_enabled={"1": 1, "true": 1, "0": 0, "false": 0}.get(query.get("is_enabled", "").lower()),
-                type=query.get("type", "") if query.get("type") in self.types else "",
+                type=query.get("type", "") if query.get("type") in self.variant_types else "",
                 datetime_field=query.get("datetime_field", ""),
                 datetime_start=query.get("datetime_start", ""),
                 datetime_end=query.get("datetime_end", ""),
@@ -223,25 +277,15 @@ class SandboxApi:
             if not form["name"].strip():
                 raise HttpError(401, REQUIRED)
             changes["name"] = self.cut_name(form["name"])
-        slug = form.get("type", handler["type"])
-        if slug not in self.types or handler["type"] not in self.types:
-            raise HttpError(401, PLAN_LIMIT)
-        # As real servers do: sending any of a type's fields rewrites them all, a missing one as "".
-        fields = [f.name for f in self.types[slug].fields]
-        if slug != handler["type"] or any(name in form for name in fields):
-            changes |= {"type": slug, "settings": self.settings_from(slug, form)}
-        if "is_enabled" in form:
-            try:
-                changes["is_enabled"] = 1 if int(form["is_enabled"]) else 0
-            except ValueError:
-                changes["is_enabled"] = 0
-        if self.quirks.email_confirmation and slug == "email":
-            # The server compares the posted address with the stored one; one not posted counts as changed.
-            if form.get("email") != handler["settings"].get("email") or handler["type"] != "email":
-                changes["is_enabled"] = 2
-                self.confirmations_sent[handler["id"]] += 1
-            elif handler["is_enabled"] == 2 and changes.get("is_enabled") == 1:
-                changes["is_enabled"] = 2  # switching on does not confirm an address
+        if self.quirks.update == "works":
+            changes |= self.working_update(handler, form)
+        elif self.quirks.update == "form_type":
+            changes |= self.form_type_update(handler, form)
+        else:
+            # The type check always fails: the type becomes null and the settings are built under the key "".
+            # No email branch is reached: the channel is not an email channel any more.
+            changes |= {"type": None, "settings": dict(LOST_SETTINGS)}
+            changes |= self.enabled_from(form)
         if self.quirks.stamp_updates:
             changes["last_datetime"] = now()
         if changes:
@@ -251,6 +295,56 @@ class SandboxApi:
             assert stored is not None
             return {"data": self.serialize(stored) | {"id": str(handler["id"]), "user_id": 1}}
         return {"data": {"id": handler["id"]}}
+
+    def working_update(self, handler: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        slug = form.get("type", handler["type"])
+        if slug not in self.types or handler["type"] not in self.types:
+            raise HttpError(401, PLAN_LIMIT)
+        # As real servers do: sending any of a type's fields rewrites them all, a missing one as "".
+        fields = [f.name for f in self.types[slug].fields]
+        if slug != handler["type"] or any(name in form for name in fields):
+            changes |= {"type": slug, "settings": self.settings_from(slug, form)}
+        changes |= self.enabled_from(form)
+        return changes | self.confirmation(handler, form, slug, changes)
+
+    def form_type_update(self, handler: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+        slug = form.get("type", "")
+        if slug not in self.types:
+            # No type posted (or one this install does not offer): an empty type, and the settings lost.
+            return {"type": "", "settings": dict(LOST_SETTINGS)} | self.enabled_from(form)
+        # Each setting not posted falls back to the stored one, when the stored type is the same.
+        stored = handler["settings"] if handler["type"] == slug and isinstance(handler["settings"], dict) else {}
+        settings = {
+            f.name: form.get(f.name, str(stored.get(f.name) or ""))[: f.max_length] for f in self.types[slug].fields
+        }
+        changes = {"type": slug, "settings": settings} | self.enabled_from(form)
+        return changes | self.confirmation(handler, form, slug, changes)
+
+    @staticmethod
+    def enabled_from(form: dict[str, str]) -> dict[str, int]:
+        """`is_enabled` read as an integer, as real servers do: "1" is on, "true" (or anything not a number) off."""
+        if "is_enabled" not in form:
+            return {}
+        try:
+            return {"is_enabled": 1 if int(form["is_enabled"]) else 0}
+        except ValueError:
+            return {"is_enabled": 0}
+
+    def confirmation(
+        self, handler: dict[str, Any], form: dict[str, str], slug: str, changes: dict[str, Any]
+    ) -> dict[str, int]:
+        """An email handler updated with another address (a missing one counts) is pending again."""
+        if not (self.quirks.email_confirmation and slug == "email"):
+            return {}
+        stored = handler["settings"] if isinstance(handler["settings"], dict) else {}
+        # The server compares the posted address with the stored one; one not posted counts as changed.
+        if form.get("email") != stored.get("email") or handler["type"] != "email":
+            self.confirmations_sent[handler["id"]] += 1
+            return {"is_enabled": 2}
+        if handler["is_enabled"] == 2 and changes.get("is_enabled") == 1:
+            return {"is_enabled": 2}  # switching on does not confirm an address
+        return {}
 
     def settings_from(self, slug: str, form: dict[str, str]) -> dict[str, str]:
         return {f.name: form.get(f.name, "")[: f.max_length] for f in self.types[slug].fields}

@@ -18,10 +18,11 @@ ORDER_COLUMNS = {
     "name": "name",
 }
 
+# `type` may be NULL: an update on an erasing server leaves the handler typeless (shared/API.md).
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS handlers (
+CREATE TABLE IF NOT EXISTS {table} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    type TEXT NOT NULL,
+    type TEXT,
     name TEXT NOT NULL,
     settings TEXT NOT NULL,
     is_enabled INTEGER NOT NULL,
@@ -52,8 +53,27 @@ class Store:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.row_factory = sqlite3.Row
-        self._db.execute(SCHEMA)
+        self._db.execute(SCHEMA.format(table="handlers"))
         self._db.commit()
+        self._allow_null_types()
+
+    def _allow_null_types(self) -> None:
+        """Files made before typeless handlers existed had `type NOT NULL`: rebuild their table, ids kept."""
+        columns = self._db.execute("PRAGMA table_info(handlers)").fetchall()
+        if not any(column["name"] == "type" and column["notnull"] for column in columns):
+            return
+        names = "id, type, name, settings, is_enabled, last_datetime, datetime"
+        with self._lock, self._db:
+            sequence = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'handlers'").fetchone()
+            self._db.execute("DROP TABLE IF EXISTS handlers_rebuilt")
+            self._db.execute(SCHEMA.format(table="handlers_rebuilt"))
+            self._db.execute(f"INSERT INTO handlers_rebuilt ({names}) SELECT {names} FROM handlers")
+            self._db.execute("DROP TABLE handlers")
+            self._db.execute("ALTER TABLE handlers_rebuilt RENAME TO handlers")
+            if sequence is not None:
+                # Ids of deleted handlers are never given again, as before.
+                self._db.execute("DELETE FROM sqlite_sequence WHERE name = 'handlers'")
+                self._db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('handlers', ?)", (sequence[0],))
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT COUNT(*) FROM handlers").fetchone()[0] == 0

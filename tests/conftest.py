@@ -12,12 +12,37 @@ from django.core.cache import cache
 from django.test import Client
 
 from handlers_admin.roles import Role
-from tests.helpers import make_member, signed_in
+from tests.helpers import known_server, make_member, signed_in
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _known_server(request) -> None:
+    """A test with a database talks to a server the panel already checked (its update keeps channels whole), so
+    that only the tests of the self-check pay its calls: they ask for `unchecked_server`, or start the sandbox
+    with `checked=False`."""
+    if "unchecked_server" not in request.fixturenames and (database := _database_of(request)):
+        request.getfixturevalue(database)
+        known_server()
+
+
+def _database_of(request) -> str | None:
+    """The database fixture a test uses, or None when it uses none."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not (names & {"db", "transactional_db"} or marker):
+        return None
+    transactional = "transactional_db" in names or "live_server" in names
+    return "transactional_db" if transactional or (marker and marker.kwargs.get("transaction")) else "db"
+
+
+@pytest.fixture
+def unchecked_server() -> None:
+    """The server the test talks to was never checked: the first change runs the self-check."""
 
 
 @pytest.fixture
@@ -95,8 +120,10 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def sandbox(tmp_path, settings):
+def sandbox(tmp_path, settings, request):
     """A sandbox API over real HTTP on a free port, seeded afresh, with the panel pointed at it."""
+    import dataclasses
+
     from sandbox.seed import foreign_rows, seed_rows
     from sandbox.server import Quirks, SandboxApi, serve
     from sandbox.store import Store
@@ -109,16 +136,28 @@ def sandbox(tmp_path, settings):
         seed: bool = True,
         quirks: Quirks | None = None,
         foreign_types: bool = False,
+        update: str = "works",
+        types: frozenset[str] | None = None,
+        checked: bool = True,
     ):
+        """`checked`: the panel already knows what this server's update does, so no self-check runs before a
+        change (a server whose update works is known to keep channels; tests of the other kinds let it run)."""
         store = Store(tmp_path / f"sandbox-{len(servers)}.sqlite3")
         if seed:
             store.replace_all(seed_rows(variant) + (foreign_rows() if foreign_types else []))
-        app = SandboxApi(store, settings.API_KEY, variant=variant, rate_limit=rate_limit, quirks=quirks or Quirks())
+        quirks = quirks or Quirks()
+        if update != "works":
+            quirks = dataclasses.replace(quirks, update=update)
+        app = SandboxApi(
+            store, settings.API_KEY, variant=variant, rate_limit=rate_limit, quirks=quirks, enabled_types=types
+        )
         server = serve(app, port=0)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         settings.API_BASE_URL = server.url
         settings.API_VARIANT = variant
+        if checked and update == "works" and _database_of(request):
+            known_server()
         return server
 
     yield start

@@ -18,3 +18,14 @@ def signed_in(user: User, **kwargs) -> Client:
     client = Client(**kwargs)
     client.force_login(user)
     return client
+
+
+def known_server(check: str = "keeps") -> None:
+    """Records that the server of the current settings was checked and found so ("keeps" or "erases")."""
+    from django.utils import timezone
+
+    from handlers_admin import server_profile
+
+    profile = server_profile.current()
+    profile.update_check, profile.checked = check, timezone.now()
+    profile.save()

@@ -40,6 +40,7 @@ def test_every_page_is_accessible(screen, accessible) -> None:
         "/overview/",
         "/audit/",
         "/members/",
+        "/connection/",
         "/accounts/password_change/",
         "/handlers/999999/",
         "/no-such-page/",
@@ -82,3 +83,19 @@ def test_the_members_page_with_several_members_is_accessible(screen, accessible)
     expect(page.get_by_role("button", name="Let sign in stopped-member")).to_be_visible()
     expect(page.get_by_label("Role of eddie")).to_be_visible()
     accessible(page, "/members/ with several members")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_an_erasing_server_and_a_damaged_channel_are_accessible(
+    member_page, live_server, sandbox, accessible, width: str
+) -> None:
+    from handlers_admin import server_profile
+
+    server = sandbox(update="erases", checked=False)
+    server.app.store.update(3, {"type": None, "settings": {"": ""}})
+    server_profile.self_check()
+    page = member_page(Role.ADMIN)
+    page.set_viewport_size(WIDTHS[width])
+    for path in ("/handlers/", "/handlers/?condition=damaged", "/handlers/3/", "/overview/", "/connection/"):
+        page.goto(live_server.url + path)
+        accessible(page, path)

@@ -118,3 +118,23 @@ def test_the_basic_variant_searches_filters_sorts_and_pages(member_page, live_se
     page.get_by_role("link", name="Next").click()
     expect(page.locator("#table-caption")).to_have_text("Channels 26–50 of 150")
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_on_an_erasing_server_the_switch_explains_why_and_links_to_the_product(
+    member_page, live_server, sandbox
+) -> None:
+    from handlers_admin import server_profile
+
+    server = sandbox(update="erases", checked=False)
+    assert server_profile.self_check().update_check == "erases"
+    page = open_table(member_page, live_server)
+    expect(page.locator("#updates-refused")).to_contain_text("erases the channel")
+    expect(page.get_by_role("switch")).to_have_count(0)
+    first = rows(page).first
+    name = first.locator("td.name a").inner_text()
+    handler_id = first.locator("td.id").inner_text()
+    link = first.get_by_role("link", name=re.compile(f"^Change in the product.*{re.escape(name)}$"))
+    expect(link).to_have_attribute(
+        "href", f"{server.url.removesuffix('/api')}/notification-handler-update/{handler_id}"
+    )
+    expect(link).to_have_attribute("aria-describedby", "updates-refused")

@@ -2,6 +2,7 @@ import pytest
 import responses
 from django.test import Client
 
+from handlers_admin.models import AuditEntry
 from tests.api import SECRETS, VALID, handler_json, one_url, sent_fields
 
 CHANGED = {
@@ -32,17 +33,27 @@ def test_a_blank_secret_on_edit_keeps_the_stored_value(api: responses.RequestsMo
     assert response.status_code == 302
     post = next(c for c in api.calls if c.request.method == "POST")
     # Real servers blank a setting left out, so the kept token travels with the changed chat id.
-    assert sent_fields(post.request) == {"telegram": SECRETS["telegram"]["telegram"], "telegram_chat_id": "-100777"}
+    assert sent_fields(post.request) == {
+        "name": "Bot",
+        "type": "telegram",
+        "is_enabled": "1",
+        "telegram": SECRETS["telegram"]["telegram"],
+        "telegram_chat_id": "-100777",
+    }
 
 
-def test_an_edit_sends_only_what_changed(api: responses.RequestsMock, editor_client: Client) -> None:
-    stored = handler_json(id=4, type="slack", name="Old", settings=SECRETS["slack"])
+def test_an_edit_sends_the_whole_channel_and_records_only_what_changed(
+    api: responses.RequestsMock, editor_client: Client
+) -> None:
+    stored = handler_json(id=4, type="slack", name="Old", settings=SECRETS["slack"], is_enabled=0)
     api.get(one_url(4), json={"data": stored})
     api.post(one_url(4), json={"data": {"id": 4}})
     api.get(one_url(4), json={"data": stored | {"name": "New"}})
     editor_client.post("/handlers/4/edit/", {"name": "New", "type": "slack", "slack": ""})
     post = next(c for c in api.calls if c.request.method == "POST")
-    assert sent_fields(post.request) == {"name": "New"}
+    # Real servers take the type from the form only and blank a setting left out: the channel travels whole.
+    assert sent_fields(post.request) == {"name": "New", "type": "slack", "is_enabled": "0"} | SECRETS["slack"]
+    assert AuditEntry.objects.get(action="edit").changes == [{"field": "name", "before": "Old", "after": "New"}]
 
 
 def test_an_edit_changing_nothing_calls_nothing(api: responses.RequestsMock, editor_client: Client) -> None:
@@ -64,7 +75,7 @@ def test_a_changed_type_asks_for_the_new_types_fields(api: responses.RequestsMoc
     api.get(one_url(4), json={"data": handler_json(id=4, name="Ops", type="discord", settings=VALID["discord"])})
     editor_client.post("/handlers/4/edit/", {"name": "Ops", "type": "discord"} | VALID["discord"])
     post = next(c for c in api.calls if c.request.method == "POST")
-    assert sent_fields(post.request) == {"name": "Ops", "type": "discord"} | VALID["discord"]
+    assert sent_fields(post.request) == {"name": "Ops", "type": "discord", "is_enabled": "1"} | VALID["discord"]
 
 
 def test_the_read_back_says_exactly_what_differs(api: responses.RequestsMock, editor_client: Client) -> None:
@@ -121,9 +132,9 @@ def test_edit_every_type_sends_exactly_the_changed_fields(
     api.get(one_url(8), json={"data": stored})
     editor_client.post("/handlers/8/edit/", {"name": "After", "type": slug} | CHANGED[slug])
     post = next(c for c in api.calls if c.request.method == "POST")
-    # A blank secret keeps its stored value, which travels with the changed settings of its type.
-    expected_settings = {name: value or VALID[slug][name] for name, value in CHANGED[slug].items()}
-    assert sent_fields(post.request) == {"name": "After"} | expected_settings
+    # A blank secret keeps its stored value; every setting of the type travels, with its type and state.
+    expected_settings = VALID[slug] | {name: value or VALID[slug][name] for name, value in CHANGED[slug].items()}
+    assert sent_fields(post.request) == {"name": "After", "type": slug, "is_enabled": "1"} | expected_settings
 
 
 def test_opening_then_saving_an_edit_costs_four_calls_in_all(

@@ -15,7 +15,7 @@ def test_a_toggle_makes_exactly_one_api_call(
     api.post(one_url(7), json={"data": {"id": 7}})
     data = {"enabled": "on"} if checked else {}
     response = editor_client.post("/handlers/7/toggle/", data, headers=HTMX)
-    assert len(api.calls) == 1 and sent_fields(api.calls[0].request) == {"is_enabled": sent}
+    assert len(api.calls) == 1 and sent_fields(api.calls[0].request) == {"type": "slack", "is_enabled": sent}
     assert response.text.lstrip().startswith('<form class="toggle"')
     assert ("checked" in response.text) is checked
     assert 'aria-label="Enabled: Ops"' in response.text

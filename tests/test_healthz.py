@@ -16,14 +16,24 @@ from handlers_admin import health
 def test_healthz_reports_each_part_without_secrets(client: Client) -> None:
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "worker": "unknown", "api": "unknown"}
-    assert settings.API_KEY not in response.text
+    parts = response.json()
+    checked = parts.pop("update_checked")
+    assert parts == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "worker": "unknown",
+        "api": "unknown",
+        "update_check": "keeps",
+        "damaged_channels": 0,
+    }
+    assert checked and settings.API_KEY not in response.text
 
 
 @pytest.mark.django_db
 def test_the_worker_and_the_api_show_their_last_known_state(client: Client) -> None:
     cache.set(health.WORKER_HEARTBEAT_KEY, time.time(), None)
-    health.record_api_answer(ok=False)
+    health.record_api_answer(503)
     parts = client.get(reverse("healthz")).json()
     assert (parts["worker"], parts["api"]) == ("ok", "failing")
     cache.set(health.WORKER_HEARTBEAT_KEY, time.time() - 600, None)

@@ -12,6 +12,7 @@ from handlers_admin import mirror
 from handlers_admin.models import AuditEntry
 from sandbox.store import Filters
 from tests.api import HTMX, SECRETS, handler_json, one_url
+from tests.helpers import known_server
 
 LATE = "Done: the product answered late"
 UNCONFIRMED = "We could not confirm whether this was saved"
@@ -161,6 +162,7 @@ def test_a_change_that_never_reached_the_server_is_recorded_as_not_done(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings.API_BASE_URL = f"http://127.0.0.1:{port}/api"
+    known_server()
     response = editor_client.post("/handlers/5/toggle/", {}, headers=HTMX)
     assert "nothing was changed" in response.text and "checked" in response.text.split("</form>")[0]
     entry = only_entry()

@@ -109,6 +109,10 @@ def every_page(client: Client, viewer: Client, stranger: Client, ids: dict[str, 
     preview = client.post("/handlers/import/", {"action": "preview", "file": upload})
     yield "import preview", preview.status_code, preview.text
     yield get("/members/")
+    yield get("/connection/")
+    checked = client.post("/connection/check/", follow=True)
+    yield "connection checked", checked.status_code, checked.text
+    yield get("/handlers/?condition=damaged")
     yield get("/accounts/password/")
     yield get("/accounts/password/done/")
     yield get("/no-such-page/")

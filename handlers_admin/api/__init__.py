@@ -18,6 +18,7 @@ from handlers_admin.api.errors import (
     TimedOut,
     Unconfirmed,
     Unreachable,
+    UpdateRefused,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "TimedOut",
     "Unconfirmed",
     "Unreachable",
+    "UpdateRefused",
     "WriteAnswer",
     "api_client",
 ]

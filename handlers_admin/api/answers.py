@@ -114,7 +114,8 @@ def handler(data: Any) -> Handler:
             raise TypeError("settings is not an object")
         return Handler(
             id=int(data["id"]),
-            type=str(data["type"]),
+            # Real servers' update erases the type: null (see shared/API.md).
+            type=str(data["type"] or ""),
             name=str(data.get("name") or ""),
             settings={str(k): "" if v is None else str(v) for k, v in raw_settings.items()},
             state=_state(data.get("is_enabled")),

@@ -162,7 +162,7 @@ class ApiClient:
         except requests.RequestException as e:
             raise self._no_answer(method, path, e) from e
         log.info("API %s /%s -> %s in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
-        health.record_api_answer(response.status_code < 500)
+        health.record_api_answer(response.status_code)
         budget.heard(
             limit_header=response.headers.get("X-RateLimit-Limit", ""),
             remaining_header=response.headers.get("X-RateLimit-Remaining", ""),

@@ -71,8 +71,9 @@ class NotFound(ApiError):
     default = _("That channel does not exist any more: it may have been deleted.")
 
 
-class NotAnApi(NotFound):
-    """A 404 that is a web page, not the API's JSON: the API is off, or API_BASE_URL is wrong."""
+class NotAnApi(ApiError):
+    """A 404 that is a web page, not the API's JSON: the API is off, or API_BASE_URL is wrong. It says nothing
+    of the handler, which may well exist."""
 
     default = _(
         "The product answered with a web page instead of data: its API may be switched off, or the "
@@ -103,6 +104,11 @@ class CannotChange(ApiError):
         "This panel cannot change channels of type “%(type)s”: the product does not allow it. "
         "Change it in the product itself. You can still delete it here."
     )
+
+
+class UpdateRefused(CannotChange):
+    """A change the panel refuses before any call because this server's update would erase the channel, or
+    because whether it would could not be checked yet."""
 
 
 class NotDone(ApiError):

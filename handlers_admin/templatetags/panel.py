@@ -36,7 +36,7 @@ register.filter("describe_change", words.describe_change)
 
 # The row's values, each rendered as a stand-in that no value holds (a NUL on each side); those that hold what a
 # member or the product wrote are escaped when filled in, the others are made by the panel (digits, paths, slugs).
-ROW_TEXTS = ("name", "title", "type_label")
+ROW_TEXTS = ("name", "title", "type_label", "product_url")
 ROW_MADE = ("id", "icon", "url", "toggle_url", "edit_url")
 ROW_MOMENTS = ("last_activity", "created")
 _STAND_IN = re.compile("\x00(\\w+)\x00")
@@ -65,11 +65,16 @@ def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: b
     """The row partial for every row of a page. It is rendered once for each kind of row (its state, whether it
     can change, is selected, has times), and each row's values are then filled in: Django's loop over 1000 rows
     takes several times longer than the rest of the page."""
-    flags = {"can_change": context.get("can_change"), "selectable": context.get("selectable"), "edit_links": edit_links}
+    flags = {
+        "can_change": context.get("can_change"),
+        "selectable": context.get("selectable"),
+        "edit_links": edit_links,
+        "updates_refused": bool(context.get("updates_refused")),
+    }
     shapes: dict[tuple[object, ...], str] = {}
     rendered = []
     for row in rows:
-        kind = (row.state, row.changeable, row.selected, row.last_activity is None, row.created is None)
+        kind = (row.state, row.changeable, row.damaged, row.selected, row.last_activity is None, row.created is None)
         if (shape := shapes.get(kind)) is None:
             shape = shapes[kind] = _shape(flags, row)
         name = html.escape(row.name)
@@ -77,6 +82,7 @@ def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: b
             "name": name,
             "title": name if row.name else _escaped(row.title),
             "type_label": _escaped(row.type_label),
+            "product_url": _escaped(row.product_url) if flags["updates_refused"] else "",
             **{made: getattr(row, made) for made in ROW_MADE},
         }
         for field in ROW_MOMENTS:

@@ -12,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django_htmx.middleware import HtmxDetails
 
-from handlers_admin import services
+from handlers_admin import server_profile, services
 from handlers_admin.api import ApiError, Handler, Unconfirmed
-from handlers_admin.handler_types import SECRET_FIELDS
+from handlers_admin.handler_types import SECRET_FIELDS, is_damaged
 
 # Error reports must not carry the secrets these forms post.
 hide_secrets = sensitive_post_parameters(*SECRET_FIELDS)
@@ -32,16 +32,28 @@ def error_status(error: ApiError) -> int:
     return {404: 404, 429: 429}.get(error.status or 0, 502)
 
 
-def error_page(request: HttpRequest, error: ApiError | str, *, status: int | None = None) -> HttpResponse:
+def error_page(
+    request: HttpRequest, error: ApiError | str, *, status: int | None = None, product_url: str = ""
+) -> HttpResponse:
+    """The page of an action the product could not do, or the panel would not; `product_url` links to the
+    product's own page for the channel, where it can be done instead."""
     message = error if isinstance(error, str) else error.message
     status = status or (error_status(error) if isinstance(error, ApiError) else 502)
-    return render(request, "handlers_admin/api_error.html", {"error": message}, status=status)
+    context = {"error": message, "product_url": product_url}
+    return render(request, "handlers_admin/api_error.html", context, status=status)
 
 
 def refusal_page(request: HttpRequest, handler: Handler | None) -> HttpResponse | None:
-    """A page saying why the panel cannot change a handler of this type, or None when it can."""
-    if handler and (refusal := services.change_refusal(handler.type)):
-        return error_page(request, refusal, status=409)
+    """A page saying why the panel cannot change this handler (its type, or damage), or None when it can."""
+    if handler and (refusal := services.change_refusal(handler.type, damaged=is_damaged(handler))):
+        return error_page(request, refusal, status=409, product_url=server_profile.product_page(handler.id))
+    return None
+
+
+def update_refusal_page(request: HttpRequest, handler_id: int) -> HttpResponse | None:
+    """A page saying why the panel sends no update to this server (checked first if never checked), or None."""
+    if refusal := services.update_refusal():
+        return error_page(request, refusal, status=409, product_url=server_profile.product_page(handler_id))
     return None
 
 
@@ -54,16 +66,20 @@ def _failure_page(request: HttpRequest, handler_id: int, error: ApiError) -> Htt
 
 
 def handler_view(
-    *, changing: bool = False, failed: Failure = _failure_page
+    *, changing: bool = False, updating: bool = False, failed: Failure = _failure_page
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Gives the view the handler of its URL as the product has it now, or answers why it cannot: the product
-    failed (`failed` says how), or, for a view that changes it (`changing`), the panel cannot change handlers of
-    its type, said before any call when the mirror already knows the type."""
+    failed (`failed` says how); for a view that changes it (`changing`), the panel cannot change handlers of
+    its type or damaged ones, said before any call when the mirror already knows; for a view that sends it as
+    an update (`updating`), this server's update would erase it."""
+    changing = changing or updating
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, handler_id: int) -> HttpResponse:
             if changing and (refused := refusal_page(request, services.handler_from_mirror(handler_id))):
+                return refused
+            if updating and (refused := update_refusal_page(request, handler_id)):
                 return refused
             try:
                 handler = services.handler_from_api(handler_id)

@@ -10,14 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_admin import edits, send_test, services
+from handlers_admin import edits, send_test, server_profile, services
 from handlers_admin.api import ApiError, Handler, NotFound, Unconfirmed
 from handlers_admin.budget import whole_number
 from handlers_admin.forms import HandlerForm
-from handlers_admin.handler_types import HANDLER_TYPES, public_settings
+from handlers_admin.handler_types import HANDLER_TYPES, is_damaged, public_settings
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.rows import handler_row, setting_rows
+from handlers_admin.sealed import seal, unseal
 from handlers_admin.views.access import (
     HtmxRequest,
     error_page,
@@ -37,9 +38,14 @@ def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
         "row": handler_row(handler),
         "history": AuditEntry.objects.filter(handler_id=handler.id)[:20],
         "activity_cause": services.activity_cause(handler),
-        "change_refusal": services.change_refusal(handler.type),
+        "change_refusal": services.change_refusal(handler.type, damaged=is_damaged(handler)),
         "handler_type": HANDLER_TYPES.get(handler.type),
         "settings": setting_rows(handler),
+        "damaged": is_damaged(handler),
+        "product_url": server_profile.product_page(handler.id),
+        "can_recreate": recreate_key(handler.id) in request.session,
+        "type_refused": server_profile.refused_types().get(handler.type, ""),
+        "update_refusal": services.known_update_refusal(),
     }
     return render(request, "handlers_admin/handler_detail.html", context)
 
@@ -62,8 +68,9 @@ def _form_current(handler_id: int | None) -> Handler | ApiError | None:
 @permission_required(CHANGE, raise_exception=True)
 def handler_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return form_page(request, HandlerForm(variant=settings.API_VARIANT), submit_token=services.submit_token())
-    form = HandlerForm(request.POST, variant=settings.API_VARIANT)
+        form = HandlerForm(variant=settings.API_VARIANT, refused=server_profile.refused_types())
+        return form_page(request, form, submit_token=services.submit_token())
+    form = HandlerForm(request.POST, variant=settings.API_VARIANT, refused=server_profile.refused_types())
     token = request.POST.get("submit_token", "")
     if not form.is_valid():
         return form_page(request, form, submit_token=token)
@@ -92,7 +99,8 @@ def handler_create(request: HttpRequest) -> HttpResponse:
 def handler_type_fields(request: HttpRequest) -> HttpResponse:
     current = _form_current(whole_number(request.GET.get("handler", "")))
     known = current if isinstance(current, Handler) else None
-    form = HandlerForm(variant=settings.API_VARIANT, current=known, initial=request.GET.dict())
+    refused = server_profile.refused_types()
+    form = HandlerForm(variant=settings.API_VARIANT, current=known, initial=request.GET.dict(), refused=refused)
     return render(request, "handlers_admin/handler_form.html#fields", {"form": form})
 
 
@@ -101,7 +109,7 @@ def handler_type_fields(request: HttpRequest) -> HttpResponse:
 def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
     initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
     initial |= public_settings(original)
-    form = HandlerForm(variant=settings.API_VARIANT, initial=initial)
+    form = HandlerForm(variant=settings.API_VARIANT, initial=initial, refused=server_profile.refused_types())
     return form_page(request, form, submit_token=services.submit_token(), duplicate_of=original)
 
 
@@ -119,7 +127,7 @@ def _edit_not_read(request: HttpRequest, handler_id: int, error: ApiError) -> Ht
 
 @hide_secrets
 @permission_required(CHANGE, raise_exception=True)
-@handler_view(changing=True, failed=_edit_not_read)
+@handler_view(updating=True, failed=_edit_not_read)
 def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     if request.method != "POST":
         initial = {"name": current.name, "type": current.type} | public_settings(current)
@@ -143,7 +151,42 @@ def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
         return form_page(request, form.retyped(current=current), current=current, error=e.message, check_url=check_url)
     level, text = result.message(form.cleaned_data["name"])
     messages.add_message(request, messages.WARNING if level == "warning" else messages.SUCCESS, text)
+    if result.damaged:
+        # The fresh read before the change held the whole channel: it can be made again from it.
+        request.session[recreate_key(current.id)] = seal(
+            {"name": current.name, "type": current.type} | current.settings
+        )
     return redirect("handler_detail", handler_id=current.id)
+
+
+def recreate_key(handler_id: int) -> str:
+    return f"recreate:{int(handler_id)}"
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def handler_recreate(request: HttpRequest, handler_id: int) -> HttpResponse:
+    """Makes a damaged channel again as a new one, from the settings it had just before the change that erased it."""
+    fields = unseal(request.session.get(recreate_key(handler_id), ""))
+    if not isinstance(fields, dict):
+        messages.error(request, _("The channel's earlier settings are not kept any more, so it cannot be re-created."))
+        return redirect("handler_detail", handler_id=handler_id)
+    try:
+        saved, _entry = services.create_recorded(request.user, fields)
+    except ApiError as e:
+        tell_failure(request, e)
+        return redirect("handler_detail", handler_id=handler_id)
+    request.session.pop(recreate_key(handler_id), None)
+    if saved is None:
+        messages.warning(request, _("The product answered late: look for the new channel in the list in a minute."))
+        return redirect("handler_list")
+    text = _(
+        "“%(name)s” was re-created as a new channel. Its ID changed (it was %(old)s, it is now %(new)s): point "
+        "whatever used the old one in the product to the new one. The damaged one is still there; delete it when "
+        "you are ready."
+    )
+    messages.success(request, text % {"name": fields.get("name", ""), "old": handler_id, "new": saved.id})
+    return redirect("handler_detail", handler_id=saved.id)
 
 
 @permission_required(DELETE, raise_exception=True)

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from handlers_admin import imports, jobs, services, table
+from handlers_admin import imports, jobs, server_profile, services, table
 from handlers_admin.models import Job
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.views.access import HtmxRequest, hide_secrets, member_of
@@ -70,6 +70,9 @@ def job_create(request: HttpRequest) -> HttpResponse:
     if not chosen:
         messages.error(request, _("Select the channels to act on first."))
         return redirect("handler_list")
+    if kind in (Job.Kind.ENABLE, Job.Kind.DISABLE) and (refusal := services.known_update_refusal()):
+        messages.error(request, refusal)
+        return redirect("handler_list")
     if request.method != "POST":
         context = {
             "kind": Job.Kind(kind),
@@ -98,7 +101,9 @@ def handler_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         raw = upload.read(imports.MAX_BYTES + 1) if upload else request.POST.get("text", "").encode()
-        rows = imports.read(raw.decode("utf-8-sig"), variant=settings.API_VARIANT)
+        rows = imports.read(
+            raw.decode("utf-8-sig"), variant=settings.API_VARIANT, refused=server_profile.refused_types()
+        )
     except UnicodeDecodeError:
         error = _("The file is not UTF-8 text: save it as CSV UTF-8 and try again.")
         return render(request, "handlers_admin/import.html", {"error": error})

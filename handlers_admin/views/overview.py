@@ -26,6 +26,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "overview": summary,
         "freshness": freshness,
         "stale": table_rows(summary.stale[:STALE_SHOWN]),
+        "updates_refused": services.known_update_refusal(),
         "columns": header_cells(ListQuery(), sortable=False),
     }
     return render(request, "handlers_admin/overview.html", context)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from handlers_admin import exports, jobs, services, table
-from handlers_admin.api import ApiError, Handler, Unconfirmed
+from handlers_admin.api import ApiError, Handler, Unconfirmed, UpdateRefused
 from handlers_admin.budget import whole_number
 from handlers_admin.forms import HandlerFilterForm, ToggleForm
 from handlers_admin.roles import CHANGE
@@ -45,6 +45,7 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         "oob": bool(request.htmx),
         "rows": table_rows(page.items, selected=chosen),
         "selectable": can_change,
+        "updates_refused": services.known_update_refusal() if can_change else "",
         "selected_count": len(chosen),
         "kinds": jobs.allowed_kinds(request.user),
         "columns": header_cells(query, sortable=True),
@@ -84,6 +85,7 @@ def handler_toggle(request: HtmxRequest, handler_id: int) -> HttpResponse:
     context = {
         "row": handler_row(handler or Handler.placeholder(handler_id)),
         "toggle_error": failure.message if failure else "",
+        "product_link": isinstance(failure, UpdateRefused),
         "unconfirmed": isinstance(failure, Unconfirmed),
         "left_filters": bool(query and table.rows_left(query, [handler_id]) == 1),
         "can_change": True,
