@@ -85,8 +85,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://panel_cache")}
 
 AUTHENTICATION_BACKENDS = [
+    # First, so that a paused sign-in is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, which also returns a stopped member once their password is right, so that the
+    # sign-in page can tell them; they still cannot sign in (handlers_admin/sign_in.py).
+    "handlers_admin.sign_in.MemberBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

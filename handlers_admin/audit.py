@@ -125,9 +125,16 @@ def panel_change_at(handler_id: int, moment: datetime | None) -> AuditEntry | No
 
 
 def tested(
-    actor: User | AnonymousUser, *, handler_id: int | None, name: str, handler_type: str, result: str, delivered: bool
+    actor: User | AnonymousUser,
+    *,
+    handler_id: int | None,
+    name: str,
+    handler_type: str,
+    details: Mapping[str, str | int],
+    delivered: bool,
 ) -> None:
-    """A test message, recorded with its outcome in words: never the address or the token."""
+    """A test message, recorded with what happened as a code and its values (send_test.TestResult.details), put into
+    words in each reader's language when the trail is shown: never the address or the token."""
     AuditEntry.objects.create(
         actor=actor if actor.is_authenticated else None,
         actor_name=actor.get_username()[:150] if actor.is_authenticated else "",
@@ -136,7 +143,7 @@ def tested(
         handler_name=name[:512],
         handler_type=handler_type[:40],
         outcome=AuditEntry.Outcome.DONE if delivered else AuditEntry.Outcome.REFUSED,
-        message=result,
+        details=dict(details),
     )
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from handlers_admin.api import Handler, State
 from handlers_admin.handler_types import (
@@ -29,10 +30,15 @@ from handlers_admin.table import (
     ListQuery,
     activity_choices,
 )
+from handlers_admin.words import labelled
 
 NOT_A_DATE = _("Enter a date like 2026-01-31.")
 # Servers cut longer values silently, so the form refuses them with the limit in words.
-TOO_LONG = _("This can have at most %(limit_value)d characters (it has %(show_value)d).")
+TOO_LONG = ngettext_lazy(
+    "This can have at most %(limit_value)d character (it has %(show_value)d).",
+    "This can have at most %(limit_value)d characters (it has %(show_value)d).",
+    "limit_value",
+)
 STATUS_CHOICES = [("", _("Any status")), *((str(state.value), state.label) for state in State)]
 
 # Fields a wrong value of which is quietly corrected rather than reported: nobody types them.
@@ -139,7 +145,7 @@ class HandlerFilterForm(forms.Form):
     @property
     def shown_errors(self) -> list[str]:
         return [
-            f"{self.fields[name].label}: {' '.join(str(error) for error in errors)}"
+            labelled(self.fields[name].label, " ".join(str(error) for error in errors))
             for name, errors in self.errors.items()
             if name in self.fields and name not in SILENTLY_CORRECTED
         ]
@@ -239,9 +245,10 @@ class HandlerForm(forms.Form):
         """Each type's radio button with the type, and the product's words when it refused that type, for the picker."""
         return [(radio, t, self.refused.get(t.slug, "")) for radio, t in zip(self["type"], self.types, strict=True)]
 
-    def type_groups(self) -> list[tuple[HandlerType, list[tuple[forms.BoundField, str]]]]:
-        """Each type with its bound fields, and a hint for a secret: that blank keeps it, or to type it again."""
-        return [(t, [(self[f.name], self.hint(f)) for f in t.fields]) for t in self.types]
+    def type_groups(self) -> list[tuple[HandlerType, list[tuple[forms.BoundField, str, str]]]]:
+        """Each type with its bound fields, each with a hint for a secret (that blank keeps it, or to type it again)
+        and the service's page on how to get its value."""
+        return [(t, [(self[f.name], self.hint(f), f.help_url) for f in t.fields]) for t in self.types]
 
     def hint(self, spec: TypeField) -> str:
         if spec.name in self.retype:
@@ -309,17 +316,13 @@ class AuditFilterForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or ID")}),
     )
+    # Typed as the table's dates are (IsoDateTimeField's widget): a half-typed date reaches the server, which says
+    # what is wrong with it, where a date picker would silently send nothing.
     date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": NOT_A_DATE},
+        label=_("From"), required=False, widget=IsoDateTimeField.widget, error_messages={"invalid": NOT_A_DATE}
     )
     date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": NOT_A_DATE},
+        label=_("To"), required=False, widget=IsoDateTimeField.widget, error_messages={"invalid": NOT_A_DATE}
     )
 
     def __init__(self, data: Any = None, *, members: list[str]) -> None:
@@ -329,6 +332,22 @@ class AuditFilterForm(forms.Form):
             ("", _("Anyone")),
             *((name, name) for name in members),
         ]
+
+    def clean_date_from(self) -> Any:
+        return self._in_calendar("date_from")
+
+    def clean_date_to(self) -> Any:
+        return self._in_calendar("date_to")
+
+    def _in_calendar(self, name: str) -> Any:
+        """The date typed, refused as the table's dates are near the calendar's ends: the day's bounds could not be
+        moved between time zones."""
+        value = self.cleaned_data.get(name)
+        if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            )
+        return value
 
     def filters(self) -> dict[str, Any]:
         """What is valid of the filters asked for."""

@@ -39,6 +39,8 @@ class TypeField:
     validate: Validator
     secret: bool = False
     max_length: int = VALUE_MAX_LENGTH
+    # The service's own page on how to get the value, for whoever has never done it; "" where there is none.
+    help_url: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,9 +63,34 @@ def _email(value: str) -> str:
     return value
 
 
+# A host written as a number (2130706433, 0x7f000001, 127.1): another way of writing an IP address, not a name.
+_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+))*\.?", re.IGNORECASE)
+
+
 def _https_url(value: str) -> str:
-    URLValidator(schemes=["https"], message=_("Enter a web address that starts with https://"))(value)
+    try:
+        URLValidator(schemes=["https"], message=_("Enter a web address that starts with https://"))(value)
+    except ValidationError:
+        if host := _numeric_https_host(value):
+            raise ValidationError(
+                _(
+                    "“%(host)s” is a number, not the name of a web address. Enter the address with its name, "
+                    "as in the example."
+                )
+                % {"host": host}
+            ) from None
+        raise
     return value
+
+
+def _numeric_https_host(value: str) -> str:
+    """The host of an https address when it is written as a number, or ""."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    return host if parts.scheme.lower() == "https" and _NUMERIC_HOST.fullmatch(host) else ""
 
 
 def _service_url(service: str, hosts: tuple[str, ...], example: str) -> Validator:
@@ -115,6 +142,19 @@ DISCORD_EXAMPLE = "https://discord.com/api/webhooks/123456/abcDEF"
 TEAMS_EXAMPLE = "https://yourcompany.webhook.office.com/webhookb2/…"
 GOOGLE_CHAT_EXAMPLE = "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=…"
 
+# Each service's own page on getting the value a field asks for.
+SLACK_HELP = "https://api.slack.com/messaging/webhooks"
+DISCORD_HELP = "https://support.discord.com/hc/en-us/articles/228383668-Intro-to-Webhooks"
+TELEGRAM_TOKEN_HELP = "https://core.telegram.org/bots/features#botfather"
+TELEGRAM_CHAT_HELP = "https://core.telegram.org/bots/api#getupdates"
+TEAMS_HELP = (
+    "https://support.microsoft.com/en-us/office/"
+    "create-incoming-webhooks-with-workflows-for-microsoft-teams-8ae491c7-0394-4861-ba59-055e33f75498"
+)
+GOOGLE_CHAT_HELP = "https://developers.google.com/workspace/chat/quickstart/webhooks"
+TWILIO_HELP = "https://www.twilio.com/docs/phone-numbers"
+X_HELP = "https://developer.x.com/en/docs/authentication/oauth-1-0a/api-key-and-secret"
+
 
 def _x_credential(name: str, label: "StrPromise") -> TypeField:
     return TypeField(
@@ -124,6 +164,7 @@ def _x_credential(name: str, label: "StrPromise") -> TypeField:
         help_text=_("From your app's “Keys and tokens” page in the X developer portal."),
         validate=_credential,
         secret=True,
+        help_url=X_HELP,
     )
 
 
@@ -181,6 +222,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     example=SLACK_EXAMPLE,
                     validate=_service_url("Slack", SLACK_HOSTS, SLACK_EXAMPLE),
                     secret=True,
+                    help_url=SLACK_HELP,
                 ),
             ),
             test_format="slack",
@@ -201,6 +243,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     example=DISCORD_EXAMPLE,
                     validate=_service_url("Discord", DISCORD_HOSTS, DISCORD_EXAMPLE),
                     secret=True,
+                    help_url=DISCORD_HELP,
                 ),
             ),
             test_format="discord",
@@ -224,6 +267,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         _("A bot token looks like 123456789:AAHdq…: digits, a colon, then letters and digits."),
                     ),
                     secret=True,
+                    help_url=TELEGRAM_TOKEN_HELP,
                 ),
                 TypeField(
                     name="telegram_chat_id",
@@ -235,6 +279,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}",
                         _("Enter a numeric chat ID like -1001234567890, or a channel name like @alerts."),
                     ),
+                    help_url=TELEGRAM_CHAT_HELP,
                 ),
             ),
             test_format="telegram",
@@ -255,6 +300,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     example=TEAMS_EXAMPLE,
                     validate=_service_url("Microsoft Teams", TEAMS_HOSTS, TEAMS_EXAMPLE),
                     secret=True,
+                    help_url=TEAMS_HELP,
                 ),
             ),
             test_format="microsoft_teams",
@@ -282,6 +328,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         normalize=_phone,
                     ),
                     max_length=PHONE_MAX_LENGTH,
+                    help_url=TWILIO_HELP,
                 ),
             ),
             variants=frozenset({"full"}),
@@ -314,6 +361,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     example=GOOGLE_CHAT_EXAMPLE,
                     validate=_service_url("Google Chat", GOOGLE_CHAT_HOSTS, GOOGLE_CHAT_EXAMPLE),
                     secret=True,
+                    help_url=GOOGLE_CHAT_HELP,
                 ),
             ),
             test_format="google_chat",
@@ -331,6 +379,11 @@ HANDLER_TYPES: dict[str, HandlerType] = {
 
 ALL_FIELDS: dict[str, TypeField] = {spec.name: spec for t in HANDLER_TYPES.values() for spec in t.fields}
 SECRET_FIELDS = frozenset(name for name, spec in ALL_FIELDS.items() if spec.secret)
+
+
+def changeable_types(variant: str) -> frozenset[str]:
+    """The types whose channels the panel can change through this variant's API."""
+    return frozenset(t.slug for t in types_for(variant))
 
 
 def types_for(variant: str) -> list[HandlerType]:

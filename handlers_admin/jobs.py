@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from handlers_admin import audit, budget, health, log_lines, services
 from handlers_admin.api import ApiError, NotDone, NotFound, RateLimited
@@ -254,6 +255,16 @@ class Progress:
     @property
     def finished_items(self) -> int:
         return self.counts["total"] - self.counts["pending"] - self.counts["sending"]
+
+    @property
+    def left_words(self) -> str:
+        """The time left in words: "About 3 min left.", "Less than a minute left."; "" when nothing is left."""
+        if not self.minutes_left:
+            return ""
+        if self.minutes_left < 1:
+            return _("Less than a minute left.")
+        minutes = int(self.minutes_left + 0.5)  # rounded half up, as the page always did
+        return ngettext("About %(minutes)s min left.", "About %(minutes)s min left.", minutes) % {"minutes": minutes}
 
 
 def progress(job: Job) -> Progress:

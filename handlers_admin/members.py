@@ -23,7 +23,10 @@ class Member:
 
 
 def listed() -> list[Member]:
-    users = User.objects.order_by("username").prefetch_related("groups__permissions", "user_permissions")
+    # What role_of reads for a member stopped from signing in, whose permissions Django does not load.
+    users = User.objects.order_by("username").prefetch_related(
+        "groups__permissions__content_type", "user_permissions__content_type"
+    )
     return [Member(user=user, role=role_of(user)) for user in users]
 
 

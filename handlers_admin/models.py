@@ -56,7 +56,11 @@ class AuditEntry(models.Model):
     handler_type = models.CharField(_("channel type"), max_length=40, blank=True)
     changes = models.JSONField(_("changes"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome, default=Outcome.DONE)
+    # Words written down as they were said (the product's words of a refusal; a test's outcome before `details`).
     message = models.TextField(_("message"), blank=True)
+    # What happened as a code and its values, put into words when shown, in the reader's language: a test's
+    # outcome, {"code": "answered", "status": 404} (see words.entry_message).
+    details = models.JSONField(_("details"), default=dict, blank=True)
     job = models.ForeignKey("Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from handlers_admin.api import Handler, State
 from handlers_admin.table import CONDITIONS, DAMAGED, STALE, ListQuery, activity_choices, querystring
-from handlers_admin.words import type_label
+from handlers_admin.words import channel_count, state_count, type_label
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,11 +19,15 @@ class Tally:
     label: str
     count: int
     url: str
+    # The count in words, with the number's place ("%(count)s on"); empty where the label goes beside the number.
+    counted: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Overview:
     total: int
+    # The total in words, with the number's place: "%(count)s channels".
+    total_counted: str
     states: list[Tally]
     types: list[Tally]
     buckets: list[Tally]
@@ -37,6 +41,13 @@ class Overview:
     @property
     def most_in_a_bucket(self) -> int:
         return max((bucket.count for bucket in self.buckets), default=0)
+
+
+def is_idle(handler: Handler, *, since: datetime) -> bool:
+    """No activity since then, and in existence since then (as the table's idle filters count)."""
+    if handler.last_activity is not None:
+        return handler.last_activity < since
+    return handler.created is not None and handler.created < since
 
 
 def table_url(query: ListQuery) -> str:
@@ -59,17 +70,19 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
     ]
     stale_before = now - timedelta(days=stale_after_days)
     stale = sorted(
-        (h for h in handlers if h.state == State.ON and (h.last_activity is None or h.last_activity < stale_before)),
+        (h for h in handlers if h.state == State.ON and is_idle(h, since=stale_before)),
         key=lambda h: (h.last_activity is not None, h.last_activity or h.created or now),
     )
     return Overview(
         total=len(handlers),
+        total_counted=channel_count(len(handlers)),
         states=[
             Tally(
                 key=state.name.lower(),
                 label=str(state.label),
                 count=states[state],
                 url=table_url(ListQuery(is_enabled=state)),
+                counted=state_count(state, states[state]),
             )
             for state in (State.ON, State.OFF, State.PENDING)
         ],

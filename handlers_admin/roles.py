@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.contrib.auth.models import AnonymousUser, Group, User
@@ -46,11 +48,26 @@ def ensure_role_group(role: Role, apps: Apps = global_apps) -> Group:
 
 
 def role_of(user: User | AnonymousUser) -> Role | None:
-    """The most a member may do, read from the permissions Django has already loaded for the request."""
+    """The role a member holds, whatever their access. Django grants no permission to a member stopped from signing
+    in (`has_perm` is False for an inactive account), so theirs are read from their account: "Stop signing in" must
+    not read as a viewer, nor a role form posted unchanged demote them. Otherwise, the permissions Django has
+    already loaded for the request."""
+    holds: Callable[[str], bool] = user.has_perm
+    if isinstance(user, User) and not user.is_active:
+        if user.is_superuser:
+            return Role.ADMIN
+        holds = _granted(user).__contains__
     for role, mark in ((Role.ADMIN, DELETE), (Role.EDITOR, CHANGE), (Role.VIEWER, VIEW)):
-        if user.has_perm(mark):
+        if holds(mark):
             return role
     return None
+
+
+def _granted(user: User) -> set[str]:
+    """What an account's groups and own permissions grant, as "app_label.codename", read through the relations its
+    caller prefetched, if any (see members.listed)."""
+    permissions = [*user.user_permissions.all(), *(p for group in user.groups.all() for p in group.permissions.all())]
+    return {f"{permission.content_type.app_label}.{permission.codename}" for permission in permissions}
 
 
 def assign_role(user: User, role: Role) -> None:

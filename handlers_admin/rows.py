@@ -4,11 +4,12 @@ they do not depend on the row. The markup is in templates/includes/handler_parts
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
 
 from handlers_admin.api import Handler, State
-from handlers_admin.handler_types import HANDLER_TYPES, is_damaged, is_hidden, shown_settings
+from handlers_admin.handler_types import changeable_types, is_damaged, is_hidden, shown_settings
 from handlers_admin.server_profile import product_page
 from handlers_admin.words import Clock, Moment, field_label, icon_name, type_label
 
@@ -78,6 +79,7 @@ class RowMaker:
         self.no_name = gettext("(no name)")
         self.type_labels: dict[str, str] = {}
         self.selected = selected
+        self.changeable = changeable_types(settings.API_VARIANT)
 
     def row(self, handler: Handler) -> TableRow:
         slug = handler.type
@@ -91,7 +93,7 @@ class RowMaker:
             icon=icon_name(slug),
             type_label=self.type_labels[slug],
             state=handler.state,
-            changeable=slug in HANDLER_TYPES and not damaged,
+            changeable=slug in self.changeable and not damaged,
             damaged=damaged,
             selected=handler.id in self.selected,
             on=handler.state != State.OFF,

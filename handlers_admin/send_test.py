@@ -5,7 +5,7 @@ checked, the connection made to the address that was checked, no redirect follow
 import ipaddress
 import json
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import urllib3
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from handlers_admin.handler_types import HandlerType
+from handlers_admin.words import describe_test
 
 MAX_ANSWER_BYTES = 64 * 1024
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -20,16 +21,38 @@ NAT64 = ipaddress.ip_network("64:ff9b::/96")
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+Details = dict[str, str | int]
+
+
 @dataclass(frozen=True, kw_only=True)
 class TestResult:
     delivered: bool
     # What happened, in plain words: never the address, the token or the answer's body.
     text: str
+    # What happened as a code and its values ({"code": "answered", "status": 404}), which words.describe_test says:
+    # the audit trail keeps these, so that each reader reads them in their own language. Empty when nothing was
+    # tried (a form to correct, the hourly limit).
+    details: Details = field(default_factory=dict)
     answer_bytes: int = 0
 
 
 class SendRefused(Exception):
-    """The guard's refusal to send, in plain words."""
+    """The guard's refusal to send, as a code of words.describe_test and its values."""
+
+    def __init__(self, code: str, **values: str | int) -> None:
+        super().__init__(code)
+        self.details: Details = {"code": code, **values}
+
+
+def _result(
+    handler_type: HandlerType, details: Details, *, delivered: bool = False, answer_bytes: int = 0
+) -> TestResult:
+    return TestResult(
+        delivered=delivered,
+        text=describe_test(details, handler_type.slug),
+        details=details,
+        answer_bytes=answer_bytes,
+    )
 
 
 def message(*, handler_name: str, member: str) -> str:
@@ -51,25 +74,20 @@ def request_for(handler_type: HandlerType, values: dict[str, str], *, text: str,
             return values.get("webhook", ""), {"event": "test", "text": text, "sent_by": member}
         case "slack" | "microsoft_teams" | "google_chat" as service:
             return values.get(service, ""), {"text": text}
-    raise SendRefused(untestable_reason())
+    raise SendRefused("untestable")
 
 
 def untestable_reason() -> str:
-    return _("The product sends these itself, so the panel cannot send a test.")
-
-
-def service_name(handler_type: HandlerType) -> str:
-    return _("Your server") if handler_type.test_format == "webhook" else str(handler_type.label)
+    return describe_test({"code": "untestable"}, "")
 
 
 def send(handler_type: HandlerType, url: str, body: dict) -> TestResult:
     """Sends one test, or says why it will not."""
-    service = service_name(handler_type)
     try:
         scheme, host, port, path = _checked_url(handler_type, url)
         address = _checked_address(host, port)
     except SendRefused as refusal:
-        return TestResult(delivered=False, text=str(refusal))
+        return _result(handler_type, refusal.details)
     if settings.TEST_SEND_RECEIVER:
         # For the test suite only: every check has passed; the request goes to a local receiver instead.
         receiver = urlsplit(settings.TEST_SEND_RECEIVER)
@@ -98,40 +116,17 @@ def send(handler_type: HandlerType, url: str, body: dict) -> TestResult:
             received = answer.read(MAX_ANSWER_BYTES, decode_content=False)
             answer.release_conn()
     except urllib3.exceptions.TimeoutError:
-        seconds = f"{settings.TEST_SEND_TIMEOUT:g}"
-        return TestResult(
-            delivered=False, text=_("Timed out after %(seconds)s s: nothing was confirmed.") % {"seconds": seconds}
-        )
+        return _result(handler_type, {"code": "timed_out", "seconds": f"{settings.TEST_SEND_TIMEOUT:g}"})
     except urllib3.exceptions.SSLError:
-        return TestResult(
-            delivered=False, text=_("%(service)s's secure connection could not be checked.") % {"service": service}
-        )
+        return _result(handler_type, {"code": "insecure"})
     except urllib3.exceptions.HTTPError:
-        return TestResult(delivered=False, text=_("%(service)s could not be reached.") % {"service": service})
-    return TestResult(
-        delivered=200 <= answer.status < 300, text=_words(service, answer.status), answer_bytes=len(received)
+        return _result(handler_type, {"code": "unreachable"})
+    return _result(
+        handler_type,
+        {"code": "answered", "status": answer.status},
+        delivered=200 <= answer.status < 300,
+        answer_bytes=len(received),
     )
-
-
-def _words(service: str, status: int) -> str:
-    values = {"service": service, "status": status}
-    if 200 <= status < 300:
-        return _("Delivered (%(service)s answered %(status)s).") % values
-    if 300 <= status < 400:
-        return (
-            _(
-                "%(service)s answered with a redirect (%(status)s). The panel does not follow redirects, "
-                "so nothing was delivered."
-            )
-            % values
-        )
-    if status in (401, 403):
-        return _("%(service)s refused it: the address or token is not valid (%(status)s).") % values
-    if status in (404, 410):
-        return _("%(service)s says this address no longer exists (%(status)s).") % values
-    if status >= 500:
-        return _("%(service)s had a problem on its side (%(status)s). Try again later.") % values
-    return _("%(service)s did not accept the message (%(status)s).") % values
 
 
 def _checked_url(handler_type: HandlerType, url: str) -> tuple[str, str, int, str]:
@@ -140,15 +135,12 @@ def _checked_url(handler_type: HandlerType, url: str) -> tuple[str, str, int, st
         {"https", "http"} if handler_type.test_format == "webhook" and settings.TEST_SEND_ALLOW_HTTP else {"https"}
     )
     if parts.scheme not in allowed:
-        raise SendRefused(_("Only https:// addresses can be tested."))
+        raise SendRefused("https_only")
     host = (parts.hostname or "").lower()
     if not host:
-        raise SendRefused(_("This is not a complete web address."))
+        raise SendRefused("incomplete_address")
     if handler_type.hosts and not any(host == h or host.endswith("." + h) for h in handler_type.hosts):
-        raise SendRefused(
-            _("This is not a %(service)s address, so the panel will not send to it.")
-            % {"service": service_name(handler_type)}
-        )
+        raise SendRefused("other_service")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port, path
@@ -172,9 +164,9 @@ def _checked_address(host: str, port: int) -> str:
     except ValueError:
         found = [ipaddress.ip_address(address.split("%")[0]) for address in _resolve(host, port)]
     if not found:
-        raise SendRefused(_("The address's name could not be found."))
+        raise SendRefused("name_not_found")
     if any(is_internal(address) for address in found):
-        raise SendRefused(_("This address points inside a private network, so the panel will not call it."))
+        raise SendRefused("internal_address")
     return str(found[0])
 
 

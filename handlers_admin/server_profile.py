@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_admin.api import ApiClient, ApiError, NotFound, api_client
-from handlers_admin.models import ServerProfile
+from handlers_admin.models import MirroredHandler, ServerProfile
 
 log = logging.getLogger(__name__)
 Check = ServerProfile.Check
@@ -201,3 +201,20 @@ def type_created(slug: str) -> None:
 def refused_types() -> dict[str, str]:
     """The types this server refused, each with the product's words."""
     return {slug: str(found.get("words", "")) for slug, found in current().refused_types.items()}
+
+
+def variant_mismatch() -> str:
+    """What suggests that the product is not of the variant the panel is set to (API_VARIANT), in words for
+    admins; "" when nothing does. The basic variant has no Twilio: a basic panel that lists SMS channels talks to
+    a full server, and a full panel whose Twilio creates are refused may talk to a basic one."""
+    if settings.API_VARIANT == "basic" and MirroredHandler.objects.filter(type="twilio").exists():
+        return _(
+            "The panel is set to the basic variant of the product's API, but the product lists SMS (Twilio) "
+            "channels, which only the full variant has. If the product is a full server, set API_VARIANT=full."
+        )
+    if settings.API_VARIANT == "full" and "twilio" in current().refused_types:
+        return _(
+            "The product refused to create an SMS (Twilio) channel. If it is a server of the basic variant, which "
+            "has no Twilio, set API_VARIANT=basic."
+        )
+    return ""

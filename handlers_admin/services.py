@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from handlers_admin import audit, mirror, outcomes, server_profile
 from handlers_admin import send_test as send_test_module
@@ -29,11 +30,11 @@ from handlers_admin.api import (
     api_client,
 )
 from handlers_admin.audit import Action
-from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS, HandlerType, is_damaged, mask
+from handlers_admin.handler_types import SECRET_FIELDS, HandlerType, changeable_types, is_damaged, mask
 from handlers_admin.models import AuditEntry, MirroredHandler
 from handlers_admin.outcomes import Change
 from handlers_admin.table import ListQuery, TablePage, read_page
-from handlers_admin.words import NOT_DONE
+from handlers_admin.words import NOT_DONE, type_label
 from handlers_admin.words import activity_cause as activity_cause_words
 
 Actor = User | AnonymousUser
@@ -74,6 +75,17 @@ def handlers_from_mirror(handler_ids: list[int]) -> list[Handler]:
     return [rows[handler_id].as_handler() for handler_id in handler_ids if handler_id in rows]
 
 
+def name_in_use(name: str) -> Handler | None:
+    """A channel the mirror knows by this name, case ignored, or None: the create form warns of it, without refusing
+    (names need not be unique)."""
+    wanted = name.strip().casefold()
+    if not wanted:
+        return None
+    # The folded name ignores accents too: the few it finds are compared without them.
+    rows = MirroredHandler.objects.filter(folded_name=mirror.fold(name.strip())).order_by("id")
+    return next((row.as_handler() for row in rows if row.name.strip().casefold() == wanted), None)
+
+
 def is_switched(handler_id: int, *, on: bool) -> bool:
     """Whether the mirror shows the handler switched on (or off) already."""
     row = mirror.get(handler_id)
@@ -87,10 +99,15 @@ def activity_cause(handler: Handler) -> str:
 
 
 def change_refusal(handler_type: str, *, damaged: bool = False) -> str:
-    """Why the panel cannot change a handler of this type (or a damaged one), or "" when it can."""
+    """Why the panel cannot change a handler of this type (or a damaged one), or "" when it can: its type is
+    one of this variant's (the basic one has no Twilio; other products have types of their own)."""
     if damaged:
         return damaged_words()
-    return "" if handler_type in HANDLER_TYPES else CannotChange(type=handler_type).message
+    return (
+        ""
+        if handler_type in changeable_types(settings.API_VARIANT)
+        else CannotChange(type=type_label(handler_type)).message
+    )
 
 
 def damaged_words() -> str:
@@ -241,6 +258,11 @@ class Submission:
 UNKNOWN_PREFIX = "unknown:"
 
 
+def already_sent(token: str) -> bool:
+    """Whether a create form with this token was sent before (see create_once)."""
+    return bool(token) and cache.get(f"submission:{token}") is not None
+
+
 def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submission:
     """Creates a handler, unless the same form was sent before: of two identical submissions, one creates.
     While the outcome of the first is unknown, sending the form again looks for its handler instead."""
@@ -341,8 +363,13 @@ def send_test(
     hour_key = f"test-sends:{actor.pk}:{int(time.time() // 3600)}"
     cache.add(hour_key, 0, 3600)
     if cache.incr(hour_key) > settings.TEST_SEND_PER_HOUR:
-        text = _("You have sent %(count)s tests this hour, the most allowed. Try again later.")
-        return send_test_module.TestResult(delivered=False, text=text % {"count": settings.TEST_SEND_PER_HOUR})
+        most = settings.TEST_SEND_PER_HOUR
+        text = ngettext(
+            "You have sent %(count)s test this hour, the most allowed. Try again later.",
+            "You have sent %(count)s tests this hour, the most allowed. Try again later.",
+            most,
+        )
+        return send_test_module.TestResult(delivered=False, text=text % {"count": most})
     member = actor.get_username()
     text = send_test_module.message(handler_name=name, member=member)
     url, body = send_test_module.request_for(handler_type, values, text=text, member=member)
@@ -352,7 +379,7 @@ def send_test(
         handler_id=handler_id,
         name=name,
         handler_type=handler_type.slug,
-        result=result.text,
+        details=result.details,
         delivered=result.delivered,
     )
     return result

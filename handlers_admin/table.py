@@ -14,6 +14,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from handlers_admin.api import Handler
 from handlers_admin.handler_types import HANDLER_TYPES, types_for
@@ -41,7 +42,8 @@ class Activity:
     key: str
     label: "StrPromise | str"
     days: int
-    # Active within the last `days`, or idle for longer (never-active included).
+    # Active within the last `days`, or idle for longer: no activity for `days`, and in existence as long (a
+    # channel never active counts once it is that old).
     idle: bool
 
 
@@ -65,7 +67,9 @@ CONDITIONS = ((DAMAGED, _("Damaged")),)
 def activity_preset(key: str) -> Activity | None:
     if key == STALE:
         days = settings.STALE_AFTER_DAYS
-        label = _("Inactive for %(days)s+ days (stale)") % {"days": days}
+        label = ngettext_lazy("Inactive for %(days)s+ day (stale)", "Inactive for %(days)s+ days (stale)", days) % {
+            "days": days
+        }
         return Activity(key=STALE, label=label, days=days, idle=True)
     return ACTIVITY.get(key)
 
@@ -155,7 +159,7 @@ class ListQuery:
         elif preset := activity_preset(self.activity):
             since = now - timedelta(days=preset.days)
             if preset.idle:
-                rows = rows.filter(Q(last_activity__isnull=True) | Q(last_activity__lt=since))
+                rows = rows.filter(Q(last_activity__lt=since) | Q(last_activity__isnull=True, created__lt=since))
             else:
                 rows = rows.filter(last_activity__gte=since)
         if self.condition == DAMAGED:
@@ -255,6 +259,8 @@ TABLE_COLUMNS = (
     Column(
         title=_("Last activity"),
         order_by="last_datetime",
+        # On phones it shows under the name instead.
+        optional=True,
         help=_("The last time the product recorded activity on this channel: on most servers, its last change."),
     ),
     Column(title=_("Created"), order_by="datetime", optional=True),

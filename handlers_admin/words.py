@@ -1,6 +1,8 @@
-"""The panel's words for what it shows: type and field labels, relative times, what a recorded change was,
-and what a check found of a change whose answer never came."""
+"""The panel's words for what it shows: type and field labels, relative times, counts of channels, a label with
+its value, what a recorded change was, what a test send found, and what a check found of a change whose answer
+never came."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
@@ -109,6 +111,30 @@ def activity_cause(entry: AuditEntry) -> str:
     return phrases.get(entry.action, gettext("changed by %(member)s in this panel")) % {"member": member}
 
 
+# A count of channels in words, with the number's place: "%(count)s on". Each language picks the form its number
+# needs; the page puts the number in.
+_STATE_COUNTS = {
+    State.ON: lambda n: ngettext("%(count)s on", "%(count)s on", n),
+    State.OFF: lambda n: ngettext("%(count)s off", "%(count)s off", n),
+    State.PENDING: lambda n: ngettext("%(count)s waiting for confirmation", "%(count)s waiting for confirmation", n),
+}
+
+
+def state_count(state: State, count: int) -> str:
+    """How many channels are in a state, as a pattern for the number: "%(count)s on"."""
+    return _STATE_COUNTS[state](count)
+
+
+def channel_count(count: int) -> str:
+    """How many channels there are, as a pattern for the number: "%(count)s channels"."""
+    return ngettext("%(count)s channel", "%(count)s channels", count)
+
+
+def labelled(label: object, value: object) -> str:
+    """A label and its value, as each language writes them: "Bot token: …", "Jeton du bot : …"."""
+    return gettext("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
 def describe_change(change: dict[str, object]) -> str:
     """One recorded change in words: "Name: Ops → Ops on-call"; a secret only "changed"."""
     field = str(change.get("field", ""))
@@ -133,6 +159,67 @@ def describe_change(change: dict[str, object]) -> str:
         "before": shown(change.get("before")),
         "after": shown(change.get("after")),
     }
+
+
+# What a test send found, by the code its result keeps (send_test.TestResult.details); "answered" is said by
+# `_answered`, from the status. The words are chosen when shown, so each reader reads them in their own language.
+_TEST_WORDS: dict[str, "StrPromise"] = {
+    "timed_out": _("Timed out after %(seconds)s s: nothing was confirmed."),
+    "insecure": _("%(service)s's secure connection could not be checked."),
+    "unreachable": _("%(service)s could not be reached."),
+    "https_only": _("Only https:// addresses can be tested."),
+    "incomplete_address": _("This is not a complete web address."),
+    "other_service": _("This is not a %(service)s address, so the panel will not send to it."),
+    "name_not_found": _("The address's name could not be found."),
+    "internal_address": _("This address points inside a private network, so the panel will not call it."),
+    "untestable": _("The product sends these itself, so the panel cannot send a test."),
+}
+
+
+def test_service(handler_type: str) -> str:
+    """Who a test of this type goes to: "Your server" for a webhook, the service's name otherwise."""
+    known = HANDLER_TYPES.get(handler_type)
+    return gettext("Your server") if known and known.test_format == "webhook" else type_label(handler_type)
+
+
+def _answered(status: int, values: dict[str, object]) -> str:
+    if 200 <= status < 300:
+        return gettext("Delivered (%(service)s answered %(status)s).") % values
+    if 300 <= status < 400:
+        return (
+            gettext(
+                "%(service)s answered with a redirect (%(status)s). The panel does not follow redirects, "
+                "so nothing was delivered."
+            )
+            % values
+        )
+    if status in (401, 403):
+        return gettext("%(service)s refused it: the address or token is not valid (%(status)s).") % values
+    if status in (404, 410):
+        return gettext("%(service)s says this address no longer exists (%(status)s).") % values
+    if status >= 500:
+        return gettext("%(service)s had a problem on its side (%(status)s). Try again later.") % values
+    return gettext("%(service)s did not accept the message (%(status)s).") % values
+
+
+def describe_test(details: Mapping[str, object], handler_type: str) -> str:
+    """What a test send found, in words, from its code and values: "Slack says this address no longer exists
+    (404)."; "" for a code this panel does not know."""
+    values = {"service": test_service(handler_type)} | {key: value for key, value in details.items() if key != "code"}
+    code = details.get("code")
+    if code == "answered":
+        status = values.get("status")
+        return _answered(status, values) if isinstance(status, int) else ""
+    phrase = _TEST_WORDS.get(str(code))
+    return str(phrase) % values if phrase else ""
+
+
+def entry_message(entry: AuditEntry) -> str:
+    """What an audit entry says of how it went, in the reader's language: a test's outcome from what it recorded;
+    the words an older test entry kept, or the product's words of a refusal, as they were written down."""
+    if entry.action == Action.TEST and entry.details:
+        return describe_test(entry.details, entry.handler_type) or entry.message
+    return entry.message
 
 
 # What a check found when a change's answer never came and the change was not made.

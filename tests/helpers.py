@@ -1,5 +1,8 @@
 """Helpers the tests call directly (fixtures live in conftest.py)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -29,3 +32,23 @@ def known_server(check: str = "keeps") -> None:
     profile = server_profile.current()
     profile.update_check, profile.checked = check, timezone.now()
     profile.save()
+
+
+@contextmanager
+def translated(language: str, entries: dict[str | tuple[str, int], str]) -> Iterator[None]:
+    """Adds entries to a language's loaded catalogue for the block, as a translator would have written them: a
+    message by its msgid, a plural form by (msgid, form). For words whose translations come later."""
+    from django.utils.translation import trans_real
+
+    catalogue = trans_real.translation(language)._catalog._catalogs[0]
+    missing = object()
+    before = {key: catalogue.get(key, missing) for key in entries}
+    catalogue.update(entries)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is missing:
+                del catalogue[key]
+            else:
+                catalogue[key] = value

@@ -1,3 +1,4 @@
+import html
 import json
 
 import pytest
@@ -207,3 +208,39 @@ def test_admins_can_see_but_not_change_records_in_the_admin(admin_client: Client
     assert admin_client.post(f"/admin/handlers_admin/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     entry.refresh_from_db()
     assert entry.actor_name == "eddie"
+
+
+def test_a_test_send_is_recorded_as_what_happened_and_read_in_the_readers_language(
+    receiver, editor_client: Client, viewer_client: Client
+) -> None:
+    receiver.status = 404
+    typed = {"name": "Ops", "type": "slack", "slack": "https://hooks.slack.com/services/T1/B1/abc"}
+    sent = html.unescape(editor_client.post("/handlers/test/", typed, headers=HTMX | {"Accept-Language": "fr"}).text)
+    assert "Slack indique que cette adresse n'existe plus (404)." in sent
+    entry = AuditEntry.objects.get(action="test")
+    assert entry.message == "" and entry.details == {"code": "answered", "status": 404}
+    polish = html.unescape(viewer_client.get("/audit/", headers={"Accept-Language": "pl"}).text)
+    assert "Slack zgłasza, że ten adres już nie istnieje (404)." in polish and "indique" not in polish
+    assert "Slack says this address no longer exists (404)." in viewer_client.get("/audit/").text
+
+
+def test_a_test_the_panel_refused_to_send_is_recorded_without_words(receiver, editor_client: Client, settings) -> None:
+    settings.TEST_SEND_RESOLVER = {"hooks.slack.com": ["10.0.0.1"]}
+    typed = {"name": "Ops", "type": "slack", "slack": "https://hooks.slack.com/services/T1/B1/abc"}
+    editor_client.post("/handlers/test/", typed, headers=HTMX | {"Accept-Language": "de"})
+    entry = AuditEntry.objects.get(action="test")
+    assert entry.message == "" and entry.details == {"code": "internal_address"}
+    assert "points inside a private network" in editor_client.get("/audit/").text
+
+
+def test_an_older_test_entry_that_kept_only_its_words_still_shows_them(viewer_client: Client) -> None:
+    AuditEntry.objects.create(
+        actor_name="eddie",
+        action="test",
+        handler_id=4,
+        handler_name="Ops",
+        handler_type="slack",
+        outcome="refused",
+        message="Slack indique que cette adresse n'existe plus (404).",
+    )
+    assert "Slack indique que cette adresse n'existe plus (404)." in html.unescape(viewer_client.get("/audit/").text)

@@ -80,3 +80,27 @@ def test_create_edit_duplicate_and_delete_end_to_end(member_page, live_server, s
     expect(page).to_have_url(f"{live_server.url}/handlers/")
     expect(page.get_by_text("“Nachtdienst “Bot”” (Telegram) was deleted.")).to_be_visible()
     assert store.get(handler_id) is None and store.get(copy_id) is not None
+
+
+def test_a_name_in_use_is_pointed_out_when_the_type_is_chosen_and_the_channel_still_created(
+    member_page, live_server, sandbox
+) -> None:
+    from handlers_admin import mirror
+    from handlers_admin.models import MirroredHandler
+
+    store = sandbox().app.store
+    mirror.refresh()
+    taken = MirroredHandler.objects.order_by("id").first()
+    assert taken is not None
+    page = member_page(Role.EDITOR)
+    page.goto(f"{live_server.url}/handlers/new/")
+    page.get_by_label("Name", exact=True).fill(taken.name.upper())
+    page.get_by_label("Webhook", exact=True).check()
+    note = page.locator("#name-note")
+    expect(note).to_contain_text(f"Another channel is already called “{taken.name}”")
+    expect(note).to_contain_text("You can still create this one under the same name.")
+    page.get_by_label("Web address (URL)").fill("https://example.com/hooks/twin")
+    page.get_by_role("button", name="Create channel").click()
+    expect(page.get_by_text(f"“{taken.name.upper()}” was created.")).to_be_visible()
+    handler_id = int(re.search(r"/handlers/(\d+)/$", page.url).group(1))
+    assert store.get(handler_id)["name"] == taken.name.upper()

@@ -138,3 +138,55 @@ def test_on_an_erasing_server_the_switch_explains_why_and_links_to_the_product(
         "href", f"{server.url.removesuffix('/api')}/notification-handler-update/{handler_id}"
     )
     expect(link).to_have_attribute("aria-describedby", "updates-refused")
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "in_url", "filters_set", "shown"),
+    [
+        ("Status", "0", "is_enabled=0", 1, re.compile(r"^Channels 1–\d+ of (?!150)\d+$")),
+        ("Last activity", "never", "activity=never", 1, re.compile(r"^Channels 1–\d+ of (?!150)\d+$")),
+        ("Per page", "10", "results_per_page=10", 0, re.compile(r"^Channels 1–10 of 150$")),
+        ("Type", "slack", "type=slack", 1, re.compile(r"^Channels 1–\d+ of (?!150)\d+$")),
+        ("Condition", "damaged", "condition=damaged", 1, None),
+    ],
+)
+def test_each_dropdown_filter_applies_on_its_own(
+    member_page, live_server, sandbox, label, value, in_url, filters_set, shown
+) -> None:
+    sandbox()
+    page = open_table(member_page, live_server)
+    page.get_by_label(label, exact=True).select_option(value)
+    expect(page).to_have_url(re.compile(in_url))
+    expect(page.locator("#filter-count")).to_have_text(f"Filters ({filters_set} set)")
+    if shown:
+        expect(page.locator("#table-caption")).to_have_text(shown)
+    else:
+        expect(page.locator("#handler-table")).to_contain_text("No channel matches these filters.")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+@pytest.mark.parametrize(
+    ("label", "typed", "in_url"),
+    [
+        ("Created from", "2026-06-01", "datetime_start=2026-06-01"),
+        ("Created until", "2026-03-01", "datetime_end=2026-03-01"),
+    ],
+)
+def test_each_date_filter_applies_on_its_own(member_page, live_server, sandbox, label, typed, in_url) -> None:
+    sandbox()
+    page = open_table(member_page, live_server)
+    page.get_by_label(label).press_sequentially(typed)
+    expect(page).to_have_url(re.compile(in_url))
+    expect(page.locator("#filter-count")).to_have_text("Filters (1 set)")
+    expect(page.locator("#table-caption")).not_to_have_text("Channels 1–25 of 150")
+
+
+def test_select_all_matching_selects_exactly_the_count_it_names(member_page, live_server, sandbox) -> None:
+    sandbox()
+    page = open_table(member_page, live_server)
+    page.get_by_label("Status", exact=True).select_option("1")
+    expect(page).to_have_url(re.compile("is_enabled=1"))
+    button = page.get_by_role("button", name=re.compile(r"^Select (all|the) \d+"))
+    named = int(re.search(r"\d+", button.inner_text()).group())
+    button.click()
+    expect(page.locator("#selection-bar strong")).to_have_text(re.compile(rf"^{named} channels? selected$"))

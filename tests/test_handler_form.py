@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers_admin.forms import HandlerForm
-from handlers_admin.handler_types import HANDLER_TYPES
+from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES
 from tests.api import HTMX, VALID
 
 
@@ -114,3 +114,57 @@ def test_the_basic_variant_does_not_offer_twilio(editor_client: Client) -> None:
     text = editor_client.get("/handlers/new/").text
     assert 'value="twilio"' not in text and 'name="twilio"' not in text
     assert not HandlerForm({"name": "n", "type": "twilio", "twilio": "+14155550123"}, variant="basic").is_valid()
+
+
+@pytest.mark.parametrize(
+    ("slug", "url"),
+    [
+        ("webhook", "https://2130706433/x"),
+        ("webhook", "https://0x7f000001/x"),
+        ("webhook", "https://127.1/x"),
+        ("slack", "https://2130706433/services/T/B/x"),
+    ],
+)
+def test_a_numeric_host_is_refused_for_what_it_is(slug: str, url: str) -> None:
+    form = HandlerForm({"name": "n", "type": slug, slug: url})
+    assert not form.is_valid()
+    errors = " ".join(form.errors[slug])
+    assert "is a number, not the name of a web address" in errors and "starts with https://" not in errors
+
+
+HELP_PAGES = {
+    "slack": "https://api.slack.com/messaging/webhooks",
+    "discord": "https://support.discord.com/hc/en-us/articles/228383668-Intro-to-Webhooks",
+    "telegram": "https://core.telegram.org/bots/features#botfather",
+    "telegram_chat_id": "https://core.telegram.org/bots/api#getupdates",
+    "microsoft_teams": "https://support.microsoft.com/en-us/office/create-incoming-webhooks-with-workflows-for-microsoft-teams-8ae491c7-0394-4861-ba59-055e33f75498",
+    "google_chat": "https://developers.google.com/workspace/chat/quickstart/webhooks",
+    "twilio": "https://www.twilio.com/docs/phone-numbers",
+    "x_consumer_key": "https://developer.x.com/en/docs/authentication/oauth-1-0a/api-key-and-secret",
+    "x_consumer_secret": "https://developer.x.com/en/docs/authentication/oauth-1-0a/api-key-and-secret",
+    "x_access_token": "https://developer.x.com/en/docs/authentication/oauth-1-0a/api-key-and-secret",
+    "x_access_token_secret": "https://developer.x.com/en/docs/authentication/oauth-1-0a/api-key-and-secret",
+}  # fmt: skip
+
+
+def test_each_services_field_links_to_its_own_page_on_getting_the_value() -> None:
+    assert {name: spec.help_url for name, spec in ALL_FIELDS.items() if spec.help_url} == HELP_PAGES
+
+
+@pytest.mark.parametrize("slug", ["telegram", "x", "slack"])
+def test_the_help_link_opens_in_a_new_tab_and_says_so(editor_client: Client, slug: str) -> None:
+    text = editor_client.get(f"/handlers/new/fields/?type={slug}", headers=HTMX).text
+    for spec in HANDLER_TYPES[slug].fields:
+        link = (
+            f'<a href="{spec.help_url}" target="_blank" rel="noopener noreferrer">How to get it'
+            '<span class="sr-only"> (opens in a new tab)</span><span aria-hidden="true"> ↗</span></a>'
+        )
+        assert link in text
+        # Inside the field's description, so that it is read with the field.
+        described = text.split(f'id="id_{spec.name}_helptext">', 1)[1].split("</div>", 1)[0]
+        assert spec.help_url in described
+
+
+def test_the_full_form_shows_the_links_too(editor_client: Client) -> None:
+    text = editor_client.get("/handlers/new/").text
+    assert text.count('target="_blank" rel="noopener noreferrer"') == len(HELP_PAGES)

@@ -169,3 +169,30 @@ def test_the_worker_command_runs_queued_jobs(sandbox, editor: User) -> None:
     call_command("run_worker", batch=True, verbosity=0)
     job.refresh_from_db()
     assert job.status == "done" and all(server.app.store.get(i)["is_enabled"] == 0 for i in on)
+
+
+def running_job(editor: User, items: int) -> Job:
+    job = Job.objects.create(
+        kind=Job.Kind.ENABLE, status=Job.Status.RUNNING, created_by=editor, created_by_name="eddie"
+    )
+    JobItem.objects.bulk_create(JobItem(job=job, position=i, handler_id=i, name=f"H{i}") for i in range(items))
+    return job
+
+
+def test_under_a_minute_left_is_said_as_less_than_a_minute(editor: User, editor_client, settings) -> None:
+    settings.API_RATE_LIMIT, settings.API_BUDGET_RESERVE = 60, 10
+    job = running_job(editor, 3)
+    assert jobs.progress(job).left_words == "Less than a minute left."
+    page = editor_client.get(f"/jobs/{job.pk}/").text
+    assert "Less than a minute left." in page and "About 0 min" not in page
+
+
+def test_a_minute_or_more_left_is_said_in_whole_minutes(editor: User, editor_client, settings) -> None:
+    settings.API_RATE_LIMIT, settings.API_BUDGET_RESERVE = 60, 10
+    assert jobs.progress(running_job(editor, 50)).left_words == "About 1 min left."
+    job = running_job(editor, 130)
+    assert jobs.progress(job).left_words == "About 3 min left."
+    assert "About 3 min left." in editor_client.get(f"/jobs/{job.pk}/").text
+    job.status = Job.Status.CANCELLED
+    job.save()
+    assert jobs.progress(job).left_words == ""

@@ -70,3 +70,48 @@ def test_admins_cannot_lock_themselves_out(admin_client: Client, admin_member: U
     assert "You cannot change your own role" in response.text
     admin_member.refresh_from_db()
     assert admin_member.is_active and role_of(admin_member) == Role.ADMIN
+
+
+def posted_unchanged(page: str, member: User) -> dict[str, str]:
+    """What a browser posts for a member's role form left as shown: the selected option, or the first when none is."""
+    select = re.search(rf'<select name="role" id="role-{member.pk}">(.*?)</select>', page, re.S)[1]
+    options = re.findall(r'<option value="([^"]*)"( selected)?', select)
+    return {"role": next((value for value, selected in options if selected), options[0][0])}
+
+
+def test_a_stopped_editor_is_listed_as_an_editor_and_stays_one_when_their_row_is_posted(
+    admin_client: Client, editor: User
+) -> None:
+    admin_client.post(f"/members/{editor.pk}/access/", {"allowed": "0"})
+    page = admin_client.get("/members/").text
+    select = re.search(rf'<select name="role" id="role-{editor.pk}">(.*?)</select>', page, re.S)[1]
+    assert re.findall(r'<option value="(\w+)" selected>', select) == ["editor"]
+    admin_client.post(f"/members/{editor.pk}/role/", posted_unchanged(page, editor))
+    editor = User.objects.get(pk=editor.pk)
+    assert not editor.is_active and list(editor.groups.values_list("name", flat=True)) == ["editor"]
+    assert role_of(editor) == Role.EDITOR
+    entry = AuditEntry.objects.get(action="member_changed")
+    assert entry.changes == [{"field": "role", "before": "editor", "after": "editor"}]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_stopped_member_keeps_their_role(db, role: Role) -> None:
+    from tests.helpers import make_member
+
+    member = make_member("someone", role)
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    assert role_of(User.objects.get(pk=member.pk)) == role
+
+
+def test_a_stopped_superuser_is_an_admin(db) -> None:
+    user = User.objects.create_superuser("root", password="a-long-test-password-42", is_active=False)
+    assert role_of(User.objects.get(pk=user.pk)) == Role.ADMIN
+
+
+def test_a_member_without_a_role_shows_none_rather_than_the_first(admin_client: Client) -> None:
+    bare = User.objects.create_user("bare", password="a-long-test-password-42")
+    page = admin_client.get("/members/").text
+    assert posted_unchanged(page, bare) == {"role": ""}
+    admin_client.post(f"/members/{bare.pk}/role/", posted_unchanged(page, bare))
+    assert role_of(User.objects.get(pk=bare.pk)) is None

@@ -8,6 +8,7 @@ from handlers_admin import mirror
 from handlers_admin.api import Handler, State
 from handlers_admin.overview import summarize
 from tests.api import LIST_URL, handler_json, mock_all, page_json
+from tests.helpers import translated
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -125,3 +126,47 @@ def test_the_stale_list_shows_20_and_links_to_all_of_them(api: responses.Request
     assert page.count('<td class="name">') == 20 and "See all 30 in the table" in page
     table = viewer_client.get("/handlers/?is_enabled=1&activity=stale&order_by=last_datetime&order_type=ASC").text
     assert "1–25 of 30" in table and 'value="stale" selected' in table
+
+
+STATE_COUNTS_PL = {
+    ("%(count)s on", 0): "%(count)s włączony",
+    ("%(count)s on", 1): "%(count)s włączone",
+    ("%(count)s on", 2): "%(count)s włączonych",
+    ("%(count)s off", 0): "%(count)s wyłączony",
+    ("%(count)s off", 1): "%(count)s wyłączone",
+    ("%(count)s off", 2): "%(count)s wyłączonych",
+    ("%(count)s waiting for confirmation", 0): "%(count)s czeka na potwierdzenie",
+    ("%(count)s waiting for confirmation", 1): "%(count)s czekają na potwierdzenie",
+    ("%(count)s waiting for confirmation", 2): "%(count)s czeka na potwierdzenie",
+    ("%(count)s channel", 0): "%(count)s kanał",
+    ("%(count)s channel", 1): "%(count)s kanały",
+    ("%(count)s channel", 2): "%(count)s kanałów",
+}
+
+
+def by_state(on: int, off: int, pending: int) -> list[dict]:
+    states = [1] * on + [0] * off + [2] * pending
+    return [handler_json(id=i, name=f"H{i}", is_enabled=state) for i, state in enumerate(states, start=1)]
+
+
+def test_each_states_count_is_said_with_its_number_and_links_to_the_table(
+    api: responses.RequestsMock, viewer_client: Client
+) -> None:
+    api.get(LIST_URL, json=page_json(by_state(on=1, off=3, pending=2), per_page=1000))
+    page = viewer_client.get("/overview/").text
+    assert '<a href="/handlers/?is_enabled=1"><strong>1</strong> on</a>' in page
+    assert '<a href="/handlers/?is_enabled=0"><strong>3</strong> off</a>' in page
+    assert '<a href="/handlers/?is_enabled=2"><strong>2</strong> waiting for confirmation</a>' in page
+    assert '<a href="/handlers/"><strong>6</strong> channels</a>' in page
+
+
+def test_in_polish_each_count_takes_the_form_its_number_needs(
+    api: responses.RequestsMock, viewer_client: Client
+) -> None:
+    api.get(LIST_URL, json=page_json(by_state(on=1, off=3, pending=5), per_page=1000))
+    with translated("pl", STATE_COUNTS_PL):
+        page = viewer_client.get("/overview/", headers={"Accept-Language": "pl"}).text
+    assert "<strong>1</strong> włączony</a>" in page
+    assert "<strong>3</strong> wyłączone</a>" in page
+    assert "<strong>5</strong> czeka na potwierdzenie</a>" in page
+    assert "<strong>9</strong> kanałów</a>" in page

@@ -105,7 +105,7 @@ def every_page(client: Client, viewer: Client, stranger: Client, ids: dict[str, 
     yield get(f"/handlers/{first}/delete/")
     yield get("/handlers/987654/")
     yield get("/handlers/import/")
-    upload = SimpleUploadedFile("c.csv", b"name,type,email\nInbox,email,ops@example.com\nBad,email,nope\n")
+    upload = SimpleUploadedFile("c.csv", b"name,type,email\nInbox,email,team@example.org\nBad,email,nope\n")
     preview = client.post("/handlers/import/", {"action": "preview", "file": upload})
     yield "import preview", preview.status_code, preview.text
     yield get("/members/")

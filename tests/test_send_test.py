@@ -11,6 +11,7 @@ from handlers_admin.checks import check_test_send_settings
 from handlers_admin.handler_types import HANDLER_TYPES
 from handlers_admin.models import AuditEntry
 from handlers_admin.send_test import request_for, send
+from handlers_admin.words import describe_test
 from tests.api import HTMX, VALID, handler_json, one_url
 from tests.receiver import Receiver
 
@@ -181,3 +182,25 @@ def test_check_deploy_warns_when_tests_go_to_a_local_receiver(settings) -> None:
     assert check_test_send_settings() == []
     settings.TEST_SEND_RECEIVER = "http://127.0.0.1:9"
     assert [warning.id for warning in check_test_send_settings()] == ["handlers_admin.W001"]
+
+
+@pytest.mark.parametrize(
+    ("url", "details"),
+    [
+        ("https://example.com/hook", {"code": "answered", "status": 500}),
+        ("http://example.com/hook", {"code": "https_only"}),
+        ("https://nowhere.example/hook", {"code": "name_not_found"}),
+        ("https://127.0.0.1/hook", {"code": "internal_address"}),
+    ],
+)
+def test_a_result_keeps_what_happened_and_says_it_in_words(receiver: Receiver, url: str, details: dict) -> None:
+    receiver.status = 500
+    result = send(HANDLER_TYPES["webhook"], url, {})
+    assert result.details == details
+    assert result.text == describe_test(details, "webhook")
+    assert describe_test({"code": "answered", "status": 500}, "webhook") == (
+        "Your server had a problem on its side (500). Try again later."
+    )
+    assert describe_test({"code": "answered", "status": 404}, "slack") == (
+        "Slack says this address no longer exists (404)."
+    )

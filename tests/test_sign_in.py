@@ -61,3 +61,55 @@ def test_a_forwarded_address_is_believed_only_behind_a_proxy(db, settings) -> No
     assert client_address(request) == "10.0.0.2"
     settings.BEHIND_PROXY = True
     assert client_address(request) == "203.0.113.7"
+
+
+STOPPED = "Your access to this panel was stopped: ask an admin."
+
+
+def stop(user: User) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def test_a_stopped_member_with_the_right_password_is_told_so_and_not_signed_in(viewer: User, client: Client) -> None:
+    stop(viewer)
+    response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 200 and STOPPED in response.text
+    assert "Please enter a correct username and password" not in response.text
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("audit")).status_code == 302
+
+
+def test_a_wrong_password_of_a_stopped_member_says_nothing_of_the_account(viewer: User, client: Client) -> None:
+    stop(viewer)
+    stopped = client.post(reverse("login"), {"username": "vera", "password": "nope"}).text
+    unknown = client.post(reverse("login"), {"username": "nobody", "password": "nope"}).text
+    for page in (stopped, unknown):
+        assert "Please enter a correct username and password" in page and STOPPED not in page
+
+
+def test_a_stopped_members_attempt_is_a_failed_sign_in_and_counts_towards_the_pause(
+    viewer: User, client: Client
+) -> None:
+    from handlers_admin.models import AuditEntry
+
+    stop(viewer)
+    client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert AuditEntry.objects.filter(action="sign_in_failed", actor_name="vera").count() == 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_a_member_stopped_while_signed_in_is_signed_out(viewer: User, viewer_client: Client) -> None:
+    assert viewer_client.get(reverse("audit")).status_code == 200
+    stop(viewer)
+    assert viewer_client.get(reverse("audit")).status_code == 302
+
+
+def test_a_stopped_staff_member_cannot_sign_in_to_djangos_admin_either(admin_member: User, client: Client) -> None:
+    admin_member.is_staff = True
+    admin_member.save()
+    stop(admin_member)
+    client.post("/admin/login/", {"username": "ada", "password": PASSWORD, "next": "/admin/"})
+    assert "_auth_user_id" not in client.session

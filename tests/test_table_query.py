@@ -60,7 +60,8 @@ def table(mirrored, viewer_client: Client):
         ("?activity=30d", [2, 1]),
         ("?activity=idle30d", [6, 5, 4, 3]),
         ("?activity=idle90d", [6, 5, 3]),
-        ("?activity=idle365d", [6, 3]),
+        # A channel never active counts as idle once it has existed that long: #3 is not a year old.
+        ("?activity=idle365d", [6]),
         ("?activity=never", [3]),
         ("?type=email&is_enabled=2&activity=never", [3]),
     ],
@@ -88,3 +89,23 @@ def test_every_sort_both_ways(table, order_by: str, ascending: list[int]) -> Non
         assert descending == [1, 2, 4, 5, 6, 3]
     else:
         assert sorted(descending) == sorted(ascending) and descending[0] == ascending[-1]
+
+
+@pytest.mark.parametrize(("preset", "days"), [("idle30d", 30), ("idle90d", 90), ("idle365d", 365), ("stale", 90)])
+def test_idle_presets_exclude_channels_younger_than_their_days(mirrored, viewer_client: Client, preset, days) -> None:
+    young = ago(days=days, minutes=-1)
+    old = ago(days=days, minutes=1)
+    mirrored(
+        handler_json(id=1, name="New, never active", datetime=young, last_datetime=None),
+        handler_json(id=2, name="Old, never active", datetime=old, last_datetime=None),
+        handler_json(id=3, name="Old, active just inside", datetime=old, last_datetime=young),
+        handler_json(id=4, name="Old, active just outside", datetime=ago(days=days + 5), last_datetime=old),
+    )
+    with override_settings(STALE_AFTER_DAYS=90):
+        text = viewer_client.get(f"/handlers/?activity={preset}", headers={"HX-Request": "true"}).text
+        overview = viewer_client.get("/overview/").text
+    assert [int(n) for n in re.findall(r'<td class="opt muted id">(\d+)</td>', text)] == [4, 2]
+    if preset == "stale":
+        stale = overview.split('id="stale-title"')[1]
+        assert "Old, never active" in stale and "Old, active just outside" in stale
+        assert "New, never active" not in stale and "Old, active just inside" not in stale

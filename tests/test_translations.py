@@ -99,6 +99,11 @@ def test_polish_counts_in_three_forms() -> None:
     ]
 
 
+def test_polish_says_never_active_not_never_inactive() -> None:
+    with translation.override("pl"):
+        assert translation.gettext("Never active") == "Nigdy nie były aktywne"
+
+
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (apt-get install gettext)")
 def test_no_message_of_the_panel_is_missing_from_a_catalogue(tmp_path: Path) -> None:
     """Extracts the panel's messages afresh and merges them into copies of the catalogues: a message added
@@ -119,3 +124,27 @@ def test_no_message_of_the_panel_is_missing_from_a_catalogue(tmp_path: Path) -> 
         merged = polib.pofile(str(tmp_path / "locale" / language / "LC_MESSAGES" / "django.po"))
         assert problems_in(merged, PLURAL_FORMS[language]) == [], language
         assert len([entry for entry in merged if not entry.obsolete]) == len(catalogue(language)), language
+
+
+# A number followed by the word it counts ("%(count)s rows", "%(seconds)s seconds", "%(days)s+ days"): in Polish
+# that word takes one of three forms, so such a message must be a plural entry, and every language has them all.
+COUNTED = re.compile(r"%\((count|seconds|minutes|hours|days|calls|limit_value)\)[sd]\+?\s+(?!of\b)[^\W\d_]{2,}")
+
+
+def counted_but_singular(po: polib.POFile) -> list[str]:
+    return [
+        entry.msgid for entry in po if not entry.obsolete and not entry.msgid_plural and COUNTED.search(entry.msgid)
+    ]
+
+
+def test_every_message_with_a_count_uses_plural_forms() -> None:
+    assert counted_but_singular(catalogue("fr")) == []
+
+
+def test_the_plural_check_finds_a_count_in_a_singular_message() -> None:
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="The file has more than %(count)s rows.", msgstr="x"))
+    po.append(polib.POEntry(msgid="%(first)s–%(last)s of %(total)s", msgstr="x"))
+    po.append(polib.POEntry(msgid="Timed out after %(seconds)s s.", msgstr="x"))
+    po.append(polib.POEntry(msgid="%(count)s day", msgid_plural="%(count)s days", msgstr_plural={0: "x", 1: "y"}))
+    assert counted_but_singular(po) == ["The file has more than %(count)s rows."]

@@ -190,7 +190,7 @@ class ApiClient:
         if method != "GET":
             return OutcomeUnknown()
         if isinstance(error, requests.Timeout):
-            return TimedOut(seconds=f"{self.timeout:g}")
+            return TimedOut(self.timeout)
         return Unreachable()
 
     def _error(self, response: requests.Response) -> ApiError:

@@ -1,9 +1,11 @@
 """Every outcome of a call to the product that a caller can meet, each with the words that tell a member
 what happened; statuses are mapped to errors and words by one table."""
 
+import math
 from typing import TYPE_CHECKING, ClassVar
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -40,7 +42,13 @@ class Unreachable(ApiError):
 class TimedOut(Unreachable):
     """A read whose answer did not come in time."""
 
-    default = _("The product did not answer within %(seconds)s seconds. Try again in a moment.")
+    def __init__(self, seconds: float) -> None:
+        text = ngettext(
+            "The product did not answer within %(seconds)s second. Try again in a moment.",
+            "The product did not answer within %(seconds)s seconds. Try again in a moment.",
+            math.ceil(seconds),
+        )
+        super().__init__(text, seconds=f"{seconds:g}")
 
 
 class NotSent(Unreachable):
@@ -82,10 +90,13 @@ class NotAnApi(ApiError):
 
 
 class RateLimited(ApiError):
-    default = _("The team has used all the requests the product allows this minute. Try again in %(seconds)s seconds.")
-
     def __init__(self, retry_after: int) -> None:
-        super().__init__(status=429, seconds=retry_after)
+        text = ngettext(
+            "The team has used all the requests the product allows this minute. Try again in %(seconds)s second.",
+            "The team has used all the requests the product allows this minute. Try again in %(seconds)s seconds.",
+            retry_after,
+        )
+        super().__init__(text, status=429, seconds=retry_after)
         self.retry_after = retry_after
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import formats
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from handlers_admin import words
@@ -29,9 +31,27 @@ def moment(value: datetime | None) -> words.Moment | None:
     return words.Clock().moment(value)
 
 
+@register.simple_tag
+def counted(pattern: str, count: int) -> SafeString:
+    """A count in words ("%(count)s on", see words.state_count) with its number in bold, wherever the language
+    puts it."""
+    number = format_html("<strong>{}</strong>", formats.localize(count))
+    parts = (conditional_escape(part.replace("%%", "%")) for part in str(pattern).split("%(count)s"))
+    return SafeString(number.join(parts))
+
+
+@register.simple_tag
+def labelled(label: object, value: object, *, strong: bool = False) -> SafeString:
+    """A label and its value as each language writes them ("Bot token: …", "Jeton du bot : …"); the label in bold
+    when `strong`. As in blocktranslate, the values are escaped and the translation is not."""
+    shown = format_html("<strong>{}</strong>", label) if strong else conditional_escape(str(label))
+    return SafeString(words.labelled(shown, conditional_escape(str(value))))
+
+
 register.filter("type_label", words.type_label)
 register.filter("icon_name", words.icon_name)
 register.filter("describe_change", words.describe_change)
+register.filter("entry_message", words.entry_message)
 
 
 # The row's values, each rendered as a stand-in that no value holds (a NUL on each side); those that hold what a

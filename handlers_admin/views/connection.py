@@ -25,6 +25,7 @@ def connection(request: HttpRequest) -> HttpResponse:
         "profile": server_profile.current(),
         "address": settings.API_BASE_URL,
         "refused": server_profile.refused_types(),
+        "variant_mismatch": server_profile.variant_mismatch(),
         "limit": budget.limit(),
         "used": budget.used(),
         "window_ends": _moment(budget.window_ends()),

@@ -74,6 +74,11 @@ def handler_create(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("submit_token", "")
     if not form.is_valid():
         return form_page(request, form, submit_token=token)
+    name = form.cleaned_data["name"]
+    warned = services.already_sent(token) or same_name(request.POST.get("confirm_name", ""), name)
+    if not warned and (taken := services.name_in_use(name)):
+        # Said, not refused: sent again as it is, the form creates the channel.
+        return form_page(request, form, submit_token=token, **name_note(taken, name, sent=True))
     try:
         submission = services.create_once(request.user, form.api_fields(), token=token)
     except services.FormExpired:
@@ -81,8 +86,11 @@ def handler_create(request: HttpRequest) -> HttpResponse:
         return redirect("handler_create")
     except ApiError as e:
         check_url = reverse("handler_list") if isinstance(e, Unconfirmed) else ""
-        return form_page(request, form.retyped(), submit_token=token, error=e.message, check_url=check_url)
-    name = form.cleaned_data["name"]
+        # A name already warned of stays confirmed when the form is sent again.
+        confirmed = request.POST.get("confirm_name", "")
+        return form_page(
+            request, form.retyped(), submit_token=token, error=e.message, check_url=check_url, confirm_name=confirmed
+        )
     if submission.repeated:
         messages.info(request, _("This form was already sent once, so nothing was created twice."))
     elif submission.late:
@@ -94,14 +102,31 @@ def handler_create(request: HttpRequest) -> HttpResponse:
     return redirect("handler_detail", handler_id=submission.handler_id)
 
 
+def same_name(one: str, other: str) -> bool:
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def name_note(taken: Handler | None, name: str, *, sent: bool) -> dict[str, object]:
+    """What the note under a create form's name says: another channel already has the name (`taken`); `sent`
+    when the form was sent, and not created for that. The name warned of goes back with the form, which then
+    creates the channel."""
+    return {"name_taken": taken, "confirm_name": name if taken else "", "name_sent": sent}
+
+
 @permission_required(CHANGE, raise_exception=True)
 @require_GET
 def handler_type_fields(request: HttpRequest) -> HttpResponse:
-    current = _form_current(whole_number(request.GET.get("handler", "")))
+    """The chosen type's fields; on the create form, also the note under the name, if another channel has it."""
+    handler_id = whole_number(request.GET.get("handler", ""))
+    current = _form_current(handler_id)
     known = current if isinstance(current, Handler) else None
     refused = server_profile.refused_types()
     form = HandlerForm(variant=settings.API_VARIANT, current=known, initial=request.GET.dict(), refused=refused)
-    return render(request, "handlers_admin/handler_form.html#fields", {"form": form})
+    if handler_id is not None:
+        return render(request, "handlers_admin/handler_form.html#fields", {"form": form})
+    name = request.GET.get("name", "").strip()
+    note = name_note(services.name_in_use(name), name, sent=False)
+    return render(request, "handlers_admin/handler_form.html#create_fields", {"form": form, **note})
 
 
 @permission_required(CHANGE, raise_exception=True)

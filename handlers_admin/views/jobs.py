@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from handlers_admin import imports, jobs, server_profile, services, table
 from handlers_admin.models import Job
 from handlers_admin.roles import CHANGE, DELETE
-from handlers_admin.views.access import HtmxRequest, hide_secrets, member_of
+from handlers_admin.views.access import HtmxRequest, member_of
 
 JOBS_PER_PAGE = 25
 # The handlers a confirmation names before "and N more".
@@ -85,7 +86,8 @@ def job_create(request: HttpRequest) -> HttpResponse:
     return redirect("job_detail", job_id=job.pk)
 
 
-@hide_secrets
+# Pasted text holds the secrets of its rows: error reports carry none of what this page posts.
+@sensitive_post_parameters()
 @never_cache
 @permission_required(CHANGE, raise_exception=True)
 def handler_import(request: HttpRequest) -> HttpResponse:
@@ -101,7 +103,7 @@ def handler_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         raw = upload.read(imports.MAX_BYTES + 1) if upload else request.POST.get("text", "").encode()
-        rows = imports.read(
+        checked = imports.read(
             raw.decode("utf-8-sig"), variant=settings.API_VARIANT, refused=server_profile.refused_types()
         )
     except UnicodeDecodeError:
@@ -109,8 +111,13 @@ def handler_import(request: HttpRequest) -> HttpResponse:
         return render(request, "handlers_admin/import.html", {"error": error})
     except imports.Unreadable as e:
         return render(request, "handlers_admin/import.html", {"error": str(e)})
-    ready = [row for row in rows if row.ok]
-    context = {"rows": rows, "ready": len(ready), "key": imports.keep_for_confirmation(rows) if ready else ""}
+    context = {
+        "rows": checked.rows,
+        "ready": checked.ready,
+        "failing": len(checked.rows) - checked.ready,
+        "ignored_columns": checked.ignored_columns,
+        "key": imports.keep_for_confirmation(checked.rows) if checked.ready else "",
+    }
     return render(request, "handlers_admin/import.html", context)
 
 

@@ -1,5 +1,7 @@
 """The table of channels: the list with its filters, the inline switch, the selection, exports and refreshes."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -12,14 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
-from handlers_admin import exports, jobs, services, table
+from handlers_admin import exports, jobs, server_profile, services, table
 from handlers_admin.api import ApiError, Handler, Unconfirmed, UpdateRefused
 from handlers_admin.budget import whole_number
 from handlers_admin.forms import HandlerFilterForm, ToggleForm
 from handlers_admin.roles import CHANGE
 from handlers_admin.rows import handler_row, table_rows
 from handlers_admin.table import export_query, header_cells, pager_links, querystring
-from handlers_admin.views.access import HtmxRequest, safe_next, tell_failure
+from handlers_admin.views.access import MANAGE_MEMBERS, HtmxRequest, safe_next, tell_failure
 
 
 def filter_form(data: QueryDict) -> HandlerFilterForm:
@@ -46,12 +48,15 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         "rows": table_rows(page.items, selected=chosen),
         "selectable": can_change,
         "updates_refused": services.known_update_refusal() if can_change else "",
+        "variant_mismatch": server_profile.variant_mismatch() if request.user.has_perm(MANAGE_MEMBERS) else "",
         "selected_count": len(chosen),
         "kinds": jobs.allowed_kinds(request.user),
         "columns": header_cells(query, sortable=True),
         "pager": pager_links(query, page.total_pages),
         "clear_url": reverse("handler_list"),
         "export_query": export_query(query),
+        # "Select all matching" selects what the table shows for the filters shown, not what the form holds now.
+        "matching_vals": json.dumps({"action": "matching"} | query.url_params()),
     }
     if request.htmx and not request.htmx.boosted:
         response = render(request, "handlers_admin/handler_list.html#table", context)
