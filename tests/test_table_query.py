@@ -93,13 +93,16 @@ def test_every_sort_both_ways(table, order_by: str, ascending: list[int]) -> Non
 
 @pytest.mark.parametrize(("preset", "days"), [("idle30d", 30), ("idle90d", 90), ("idle365d", 365), ("stale", 90)])
 def test_idle_presets_exclude_channels_younger_than_their_days(mirrored, viewer_client: Client, preset, days) -> None:
-    young = ago(days=days, minutes=-1)
-    old = ago(days=days, minutes=1)
+    # From the time the test runs, not the module's NOW: a slow run would shift the boundaries.
+    now = datetime.now(UTC)
+    young = (now - timedelta(days=days, minutes=-10)).strftime("%Y-%m-%d %H:%M:%S")
+    old = (now - timedelta(days=days, minutes=10)).strftime("%Y-%m-%d %H:%M:%S")
+    long_ago = (now - timedelta(days=days + 5)).strftime("%Y-%m-%d %H:%M:%S")
     mirrored(
         handler_json(id=1, name="New, never active", datetime=young, last_datetime=None),
         handler_json(id=2, name="Old, never active", datetime=old, last_datetime=None),
         handler_json(id=3, name="Old, active just inside", datetime=old, last_datetime=young),
-        handler_json(id=4, name="Old, active just outside", datetime=ago(days=days + 5), last_datetime=old),
+        handler_json(id=4, name="Old, active just outside", datetime=long_ago, last_datetime=old),
     )
     with override_settings(STALE_AFTER_DAYS=90):
         text = viewer_client.get(f"/handlers/?activity={preset}", headers={"HX-Request": "true"}).text
