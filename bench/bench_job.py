@@ -42,7 +42,7 @@ def main() -> None:
 
         def members() -> None:
             while not done.is_set():
-                outcomes.update(browse_together(sessions, 20))
+                outcomes.update(browse_together(sessions, 20)[0])
 
         browsing = threading.Thread(target=members)
         browsing.start()

@@ -54,8 +54,16 @@ def main() -> None:
             for role, client in (("editor", editor), ("viewer", viewer)):
                 answer = client.get(url, headers=HTMX)
                 assert answer.status_code == 200 and answer.content.count(b"<tr>") == per_page + 1, answer.status_code
+                packed = client.get(url, headers=HTMX | {"Accept-Encoding": "gzip"})
+                page = client.get(url)
+                page_packed = client.get(url, headers={"Accept-Encoding": "gzip"})
                 report[f"{per_page}_rows_{role}"] = timed(lambda c=client, u=url: c.get(u, headers=HTMX), runs=runs) | {
-                    "bytes": len(answer.content)
+                    "partial_bytes": len(answer.content),
+                    "partial_bytes_gzip": len(packed.content) if packed.get("Content-Encoding") == "gzip" else None,
+                    "page_bytes": len(page.content),
+                    "page_bytes_gzip": len(page_packed.content)
+                    if page_packed.get("Content-Encoding") == "gzip"
+                    else None,
                 }
     print(json.dumps(report, indent=2))
 

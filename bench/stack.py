@@ -3,7 +3,6 @@ and members browsing it, each a thread with their own session."""
 
 import os
 import random
-import re
 import secrets
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SANDBOX_PORT, PANEL_PORT = 18301, 18300
-RATE_LIMIT_TEXT = "used up its API calls"
+RATE_LIMIT_TEXT = "used all the requests the product allows"
 FILTERS = [
     "",
     "?is_enabled=1",
@@ -54,6 +53,7 @@ def member_sessions(env: dict[str, str], count: int) -> list[str]:
     script = f"""
 import django
 django.setup()
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
@@ -63,7 +63,7 @@ for number in range({count}):
     assign_role(user, Role.EDITOR)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     print(session.session_key)
@@ -72,33 +72,56 @@ for number in range({count}):
     return result.stdout.split()
 
 
-def browse(session_key: str, until: float, outcomes: Counter, lock: threading.Lock, rng: random.Random) -> None:
+# The mix of what members do, as a share of their requests (kind, share).
+MIX = (("table", 0.45), ("partial", 0.12), ("channel", 0.30), ("overview", 0.10), ("switch", 0.03))
+
+
+def _request(kind: str, rng: random.Random) -> tuple[str, str, dict[str, str]]:
+    if kind == "table":
+        return "GET", "/handlers/" + rng.choice(FILTERS), {}
+    if kind == "partial":
+        return "GET", "/handlers/" + rng.choice(FILTERS), {"HX-Request": "true"}
+    if kind == "channel":
+        return "GET", f"/handlers/{rng.randint(1, 150)}/", {}
+    if kind == "overview":
+        return "GET", "/overview/", {}
+    return "POST", f"/handlers/{rng.randint(1, 150)}/toggle/", {"HX-Request": "true"}
+
+
+def browse(
+    session_key: str,
+    until: float,
+    outcomes: Counter,
+    times: dict[str, list[float]],
+    lock: threading.Lock,
+    rng: random.Random,
+) -> None:
+    """One member: a request of the mix, then reading it for 2 to 6 seconds. Counts each outcome and kind, and
+    keeps each kind's answer times (ms)."""
     http = requests.Session()
     http.cookies.set("sessionid", session_key, domain="127.0.0.1")
     base = f"http://127.0.0.1:{PANEL_PORT}"
+    kinds, shares = zip(*MIX, strict=True)
+    # A member opens the table before anything else, as a browser does: it sets the CSRF cookie switches need.
+    with suppress(requests.RequestException):
+        http.get(base + "/handlers/", timeout=30)
     while time.monotonic() < until:
-        roll = rng.random()
-        headers = {}
-        if roll < 0.5:
-            path = "/handlers/" + rng.choice(FILTERS)
-        elif roll < 0.7:
-            path, headers = "/handlers/" + rng.choice(FILTERS), {"HX-Request": "true"}
-        elif roll < 0.85:
-            path = "/overview/"
-        elif roll < 0.95:
-            path = "/audit/"
-        else:
-            path = f"/handlers/{rng.randint(1, 150)}/"
+        kind = rng.choices(kinds, weights=shares)[0]
+        method, path, headers = _request(kind, rng)
+        if method == "POST":
+            headers |= {"X-CSRFToken": http.cookies.get("csrftoken", ""), "Referer": base + "/handlers/"}
+        started = time.monotonic()
         try:
-            response = http.get(base + path, headers=headers, timeout=30, allow_redirects=False)
-            kind = (
+            response = http.request(method, base + path, headers=headers, timeout=30, allow_redirects=False)
+            outcome = (
                 "5xx" if response.status_code >= 500 else "rate_limited" if RATE_LIMIT_TEXT in response.text else "ok"
             )
         except requests.RequestException:
-            kind = "failed"
+            outcome = "failed"
         with lock:
+            outcomes[outcome] += 1
             outcomes[kind] += 1
-            outcomes["detail" if re.fullmatch(r"/handlers/\d+/", path) else "other"] += 1
+            times.setdefault(kind, []).append((time.monotonic() - started) * 1000)
         time.sleep(rng.uniform(2, 6))
 
 
@@ -132,8 +155,12 @@ def running(*, prefix: str, worker: bool = False, sandbox_size: int = 150) -> It
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{work}/panel.sqlite3?timeout=30&init_command=PRAGMA+journal_mode%3DWAL",
-        "CACHE_URL": "dbcache://panel_cache",
+        # A fresh PostgreSQL database and a Redis, as in production, when BENCH_DATABASE_URL and BENCH_CACHE_URL
+        # name them; otherwise one SQLite file that also holds the cache.
+        "DATABASE_URL": os.environ.get(
+            "BENCH_DATABASE_URL", f"sqlite:///{work}/panel.sqlite3?timeout=30&init_command=PRAGMA+journal_mode%3DWAL"
+        ),
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "dbcache://panel_cache"),
         "API_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}/api",
         "API_KEY": key,
         "LOG_LEVEL": "WARNING",
@@ -170,16 +197,18 @@ def running(*, prefix: str, worker: bool = False, sandbox_size: int = 150) -> It
             log.close()
 
 
-def browse_together(sessions: list[str], seconds: float) -> Counter:
+def browse_together(sessions: list[str], seconds: float) -> tuple[Counter, dict[str, list[float]]]:
+    """Every member browsing at once for `seconds`: the outcomes counted, and each kind's answer times (ms)."""
     outcomes: Counter = Counter()
+    times: dict[str, list[float]] = {}
     lock = threading.Lock()
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=browse, args=(key, until, outcomes, lock, random.Random(number)))
+        threading.Thread(target=browse, args=(key, until, outcomes, times, lock, random.Random(number)))
         for number, key in enumerate(sessions)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return outcomes
+    return outcomes, times

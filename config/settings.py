@@ -36,6 +36,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed here (whitenoise serves static files compressed already). Django's gzip pads each answer with
+    # random bytes against BREACH, and its CSRF tokens are masked per answer.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "handlers_admin.middleware.MemberTimezoneMiddleware",

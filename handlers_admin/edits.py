@@ -1,8 +1,11 @@
 """Editing a handler: what to send to turn it into what the member wants, and what the server stored of it."""
 
+import secrets
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from handlers_admin import audit, mirror
@@ -10,8 +13,46 @@ from handlers_admin.api import ApiError, Handler, OutcomeUnknown, State, UpdateR
 from handlers_admin.audit import Action
 from handlers_admin.handler_types import HANDLER_TYPES, SECRET_FIELDS
 from handlers_admin.outcomes import Change
+from handlers_admin.sealed import seal, unseal
 from handlers_admin.services import damage_noted, scrubbed, settle_unknown, update_refusal
 from handlers_admin.words import field_label
+
+# How long the read an edit form was opened with serves its save.
+EDIT_READ_SECONDS = 30 * 60
+
+
+def keep_edit_read(handler: Handler) -> str:
+    """Keeps the read an edit form is opened with (sealed: it holds the secrets) for the form's save, so that the
+    save sends the update without reading the handler again; returns the form's key to it."""
+    key = secrets.token_urlsafe(16)
+    times = {
+        name: moment.isoformat() if moment else None
+        for name, moment in (("created", handler.created), ("last_activity", handler.last_activity))
+    }
+    fields = {"id": handler.id, "name": handler.name, "type": handler.type, "state": int(handler.state)}
+    cache.set(f"edit-read:{key}", seal(fields | times | {"settings": handler.settings}), EDIT_READ_SECONDS)
+    return key
+
+
+def edit_read(handler_id: int, key: str) -> Handler:
+    """The handler as the edit form being saved was opened with; read from the product again when that read is
+    gone (expired, or a form of another handler)."""
+    kept = unseal(cache.get(f"edit-read:{key}") or "") if key else None
+    if isinstance(kept, dict) and kept.get("id") == handler_id:
+        return Handler(
+            id=handler_id,
+            type=str(kept["type"]),
+            name=str(kept["name"]),
+            settings={str(k): str(v) for k, v in dict(kept["settings"]).items()},
+            state=State(int(kept["state"])),
+            created=_moment(kept.get("created")),
+            last_activity=_moment(kept.get("last_activity")),
+        )
+    return mirror.fetch(handler_id)
+
+
+def _moment(text: object) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) else None
 
 
 def update_body(current: Handler, wanted: dict[str, str]) -> dict[str, str]:

@@ -1,15 +1,12 @@
 """The one registry of handler types. Forms, tables, detail pages, exports and the sandbox's seed read it:
 adding a type is adding one entry to HANDLER_TYPES."""
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
+
+from handlers_admin import validators
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -19,7 +16,7 @@ if TYPE_CHECKING:
 InputKind = Literal["email", "url", "tel", "text", "secret"]
 # How the panel sends a test message to a type's channel itself; "" where the product sends them itself.
 TestFormat = Literal["webhook", "slack", "discord", "microsoft_teams", "google_chat", "telegram", ""]
-Validator = Callable[[str], str]
+Validator = validators.Validator
 
 # What real servers keep: longer values are cut silently, so the forms refuse them instead.
 NAME_MAX_LENGTH = 128
@@ -58,79 +55,6 @@ class HandlerType:
     hosts: tuple[str, ...] = ()
 
 
-def _email(value: str) -> str:
-    EmailValidator(message=_("Enter an email address, like ops@example.com."))(value)
-    return value
-
-
-# A host written as a number (2130706433, 0x7f000001, 127.1): another way of writing an IP address, not a name.
-_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+))*\.?", re.IGNORECASE)
-
-
-def _https_url(value: str) -> str:
-    try:
-        URLValidator(schemes=["https"], message=_("Enter a web address that starts with https://"))(value)
-    except ValidationError:
-        if host := _numeric_https_host(value):
-            raise ValidationError(
-                _(
-                    "“%(host)s” is a number, not the name of a web address. Enter the address with its name, "
-                    "as in the example."
-                )
-                % {"host": host}
-            ) from None
-        raise
-    return value
-
-
-def _numeric_https_host(value: str) -> str:
-    """The host of an https address when it is written as a number, or ""."""
-    try:
-        parts = urlsplit(value.strip())
-        host = parts.hostname or ""
-    except ValueError:
-        return ""
-    return host if parts.scheme.lower() == "https" and _NUMERIC_HOST.fullmatch(host) else ""
-
-
-def _service_url(service: str, hosts: tuple[str, ...], example: str) -> Validator:
-    """An https address on one of a service's hosts (or their subdomains)."""
-
-    def validate(value: str) -> str:
-        _https_url(value)
-        host = (urlsplit(value).hostname or "").lower()
-        if not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
-            raise ValidationError(
-                _("This is not a %(service)s webhook address. It should look like %(example)s")
-                % {"service": service, "example": example}
-            )
-        return value
-
-    return validate
-
-
-def _pattern(regex: str, message: "StrPromise", normalize: Callable[[str], str] = str.strip) -> Validator:
-    compiled = re.compile(regex)
-
-    def validate(value: str) -> str:
-        value = normalize(value)
-        if not compiled.fullmatch(value):
-            raise ValidationError(message)
-        return value
-
-    return validate
-
-
-def _phone(value: str) -> str:
-    return re.sub(r"[\s().-]", "", value)
-
-
-def _credential(value: str) -> str:
-    if re.search(r"\s", value.strip()):
-        raise ValidationError(_("Credentials contain no spaces: copy it again from the X developer portal."))
-    return value.strip()
-
-
 SLACK_HOSTS = ("hooks.slack.com",)
 DISCORD_HOSTS = ("discord.com", "discordapp.com")
 TEAMS_HOSTS = ("webhook.office.com", "logic.azure.com", "powerplatform.com")
@@ -162,7 +86,7 @@ def _x_credential(name: str, label: "StrPromise") -> TypeField:
         label=label,
         kind="secret",
         help_text=_("From your app's “Keys and tokens” page in the X developer portal."),
-        validate=_credential,
+        validate=validators.credential,
         secret=True,
         help_url=X_HELP,
     )
@@ -184,7 +108,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="email",
                     help_text=_("Who receives the notifications."),
                     example="ops@example.com",
-                    validate=_email,
+                    validate=validators.email,
                 ),
             ),
         ),
@@ -201,7 +125,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("Your server receives a POST here."),
                     example="https://example.com/hooks/alerts",
-                    validate=_https_url,
+                    validate=validators.https_url,
                     secret=True,
                 ),
             ),
@@ -220,7 +144,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Slack: Apps › Incoming Webhooks › Add to a channel."),
                     example=SLACK_EXAMPLE,
-                    validate=_service_url("Slack", SLACK_HOSTS, SLACK_EXAMPLE),
+                    validate=validators.service_url("Slack", SLACK_HOSTS, SLACK_EXAMPLE),
                     secret=True,
                     help_url=SLACK_HELP,
                 ),
@@ -241,7 +165,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Discord: channel settings › Integrations › Webhooks."),
                     example=DISCORD_EXAMPLE,
-                    validate=_service_url("Discord", DISCORD_HOSTS, DISCORD_EXAMPLE),
+                    validate=validators.service_url("Discord", DISCORD_HOSTS, DISCORD_EXAMPLE),
                     secret=True,
                     help_url=DISCORD_HELP,
                 ),
@@ -262,7 +186,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="secret",
                     help_text=_("BotFather gives it when you create the bot."),
                     example="123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
-                    validate=_pattern(
+                    validate=validators.pattern(
                         r"\d{3,}:[A-Za-z0-9_-]{20,}",
                         _("A bot token looks like 123456789:AAHdq…: digits, a colon, then letters and digits."),
                     ),
@@ -275,7 +199,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="text",
                     help_text=_("A number (groups start with -) or a public @channel name."),
                     example="-1001234567890",
-                    validate=_pattern(
+                    validate=validators.pattern(
                         r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}",
                         _("Enter a numeric chat ID like -1001234567890, or a channel name like @alerts."),
                     ),
@@ -298,7 +222,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Teams: the channel's Workflows or Connectors › Incoming webhook."),
                     example=TEAMS_EXAMPLE,
-                    validate=_service_url("Microsoft Teams", TEAMS_HOSTS, TEAMS_EXAMPLE),
+                    validate=validators.service_url("Microsoft Teams", TEAMS_HOSTS, TEAMS_EXAMPLE),
                     secret=True,
                     help_url=TEAMS_HELP,
                 ),
@@ -319,13 +243,13 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="tel",
                     help_text=_("In international format, with the country code."),
                     example="+14155550123",
-                    validate=_pattern(
+                    validate=validators.pattern(
                         r"\+[1-9]\d{6,14}",
                         _(
                             "Enter the number in international format: + then country code and number, "
                             "like +14155550123."
                         ),
-                        normalize=_phone,
+                        normalize=validators.phone,
                     ),
                     max_length=PHONE_MAX_LENGTH,
                     help_url=TWILIO_HELP,
@@ -359,7 +283,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     kind="url",
                     help_text=_("In Google Chat: space menu › Apps & integrations › Webhooks."),
                     example=GOOGLE_CHAT_EXAMPLE,
-                    validate=_service_url("Google Chat", GOOGLE_CHAT_HOSTS, GOOGLE_CHAT_EXAMPLE),
+                    validate=validators.service_url("Google Chat", GOOGLE_CHAT_HOSTS, GOOGLE_CHAT_EXAMPLE),
                     secret=True,
                     help_url=GOOGLE_CHAT_HELP,
                 ),

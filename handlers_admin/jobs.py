@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from handlers_admin import audit, budget, health, log_lines, services
+from handlers_admin import audit, budget, creates, health, log_lines, services
 from handlers_admin.api import ApiError, NotDone, NotFound, RateLimited
 from handlers_admin.models import AuditEntry, Job, JobItem
 from handlers_admin.outcomes import Change
@@ -191,7 +191,7 @@ def _create(item: JobItem, actor: User | AnonymousUser) -> None:
     fields = unseal(item.sealed_fields)
     if not isinstance(fields, dict):
         raise NotDone(_("This row could not be read any more; import it again."))
-    answer, entry = services.create_recorded(actor, fields)
+    answer, entry = creates.create_recorded(actor, fields)
     handler_id = answer.id if answer else _created(Change.recorded(entry), entry)
     item.handler_id = handler_id
     item.save(update_fields=["handler_id"])

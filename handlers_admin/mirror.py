@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_admin import budget, outcomes, server_profile
-from handlers_admin.api import LARGEST_PAGE, ApiError, Handler, NotFound, RateLimited, State, api_client
+from handlers_admin.api import LARGEST_PAGE, ApiError, Handler, NotFound, State, api_client
 from handlers_admin.handler_types import is_damaged, shown_settings
 from handlers_admin.models import MirroredHandler, MirrorRefresh
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "mirror:refreshing"
+QUEUED_KEY = "mirror:refresh-queued"
 LOCK_SECONDS = 300
 # Refreshes may spend at most this share of the minute's budget, on average.
 REFRESH_SHARE = 5
@@ -53,10 +54,21 @@ def _row(handler: Handler) -> MirroredHandler:
         last_activity=handler.last_activity,
         shown_settings=shown_settings(handler),
         damaged=is_damaged(handler),
+        fetched=timezone.now(),
     )
 
 
-UPDATED_FIELDS = ["type", "name", "folded_name", "state", "created", "last_activity", "shown_settings", "damaged"]
+UPDATED_FIELDS = [
+    "type",
+    "name",
+    "folded_name",
+    "state",
+    "created",
+    "last_activity",
+    "shown_settings",
+    "damaged",
+    "fetched",
+]
 
 
 def patch(handler: Handler) -> None:
@@ -113,34 +125,49 @@ def refresh_interval(last: MirrorRefresh) -> float:
 
 
 def ensure_fresh(*, force: bool = False) -> Freshness:
-    """Refreshes the copy if it is too old (or when forced), in one process at a time. Another process's
-    page keeps serving the copy it has; only a page with no copy at all waits for the first refresh."""
+    """The copy's age, after a refresh when there is no copy at all (the page waits) or when forced (the Refresh
+    button). A copy that is only old is refreshed by the worker: the page shows it at once, with its age, however
+    slow or failing the product is. One process refreshes at a time; another's page keeps serving its copy."""
     last = last_refresh()
-    now = timezone.now()
-    if last and not force and (now - last.finished).total_seconds() < refresh_interval(last):
+    if last and not force:
+        if (timezone.now() - last.finished).total_seconds() >= refresh_interval(last):
+            refresh_later()
         return Freshness(updated=last.finished)
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
         if last:
             return Freshness(updated=last.finished)
         return _wait_for_first_refresh()
     try:
-        if last and not force:
-            # A page can show the copy it has, so this refresh leaves the people's reserve alone.
-            with budget.background():
-                refresh()
-        else:
-            refresh()
-    except RateLimited as e:
-        if last and not force:
-            # Background work has the calls just now: the page shows the copy it has, with its age.
-            return Freshness(updated=last.finished)
-        return Freshness(updated=last.finished if last else None, problem=e.message)
+        refresh()
     except ApiError as e:
         log.warning("mirror refresh failed: %s", type(e).__name__)
         return Freshness(updated=last.finished if last else None, problem=e.message)
     finally:
         cache.delete(LOCK_KEY)
     return Freshness(updated=timezone.now())
+
+
+def refresh_later() -> None:
+    """Has the worker refresh the copy, once however many pages ask meanwhile."""
+    if cache.add(QUEUED_KEY, 1, LOCK_SECONDS):
+        # Imported here: the tasks module imports the jobs, which read this one.
+        from handlers_admin.tasks import refresh_mirror
+
+        refresh_mirror.enqueue()
+
+
+def refresh_in_background() -> None:
+    """The worker's refresh of an old copy: in one process at a time, leaving the people's reserve alone."""
+    cache.delete(QUEUED_KEY)
+    if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
+        return
+    try:
+        with budget.background():
+            refresh()
+    except ApiError as e:
+        log.warning("mirror refresh failed: %s", type(e).__name__)
+    finally:
+        cache.delete(LOCK_KEY)
 
 
 def _wait_for_first_refresh() -> Freshness:

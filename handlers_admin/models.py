@@ -88,6 +88,8 @@ class MirroredHandler(models.Model):
     shown_settings = models.JSONField(default=dict)
     # The product holds it without its type, or with settings that are not its type's (see handler_types.is_damaged).
     damaged = models.BooleanField(default=False, db_index=True)
+    # When the product last said what this handler is (a refresh, a read or a write's answer).
+    fetched = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         default_permissions = ()

@@ -21,11 +21,12 @@ class Setting:
     hidden: bool
 
 
-def setting_rows(handler: Handler) -> list[Setting]:
-    """The settings of a handler's page, labelled."""
+def setting_rows(handler: Handler, *, masked: bool = False) -> list[Setting]:
+    """The settings of a handler's page, labelled; `masked` when they are the mirror's, masked already."""
+    values = handler.settings if masked else shown_settings(handler)
     return [
         Setting(label=field_label(name), value=value, hidden=is_hidden(handler.type, name))
-        for name, value in shown_settings(handler).items()
+        for name, value in values.items()
     ]
 
 

@@ -2,9 +2,10 @@
 trail; every read of a handler says whether it is the mirror's copy or the product's own."""
 
 import copy
-import secrets
+import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from handlers_admin import audit, mirror, outcomes, server_profile
+from handlers_admin import audit, budget, mirror, outcomes, server_profile
 from handlers_admin import send_test as send_test_module
 from handlers_admin.api import (
     ApiError,
@@ -22,11 +23,9 @@ from handlers_admin.api import (
     NotDone,
     NotFound,
     OutcomeUnknown,
-    Refused,
     State,
     Unconfirmed,
     UpdateRefused,
-    WriteAnswer,
     api_client,
 )
 from handlers_admin.audit import Action
@@ -38,6 +37,7 @@ from handlers_admin.words import NOT_DONE, type_label
 from handlers_admin.words import activity_cause as activity_cause_words
 
 Actor = User | AnonymousUser
+log = logging.getLogger(__name__)
 
 
 def list_page(query: ListQuery) -> tuple[ListQuery, TablePage, mirror.Freshness]:
@@ -61,6 +61,57 @@ def refresh_mirror() -> mirror.Freshness:
 def handler_from_api(handler_id: int) -> Handler:
     """The handler as the product has it now (one call); the mirror learns it, or forgets it when it is gone."""
     return mirror.fetch(handler_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shown:
+    """A handler for a page that only shows it: the mirror's copy, secrets masked, and when the product last said so."""
+
+    handler: Handler
+    as_of: datetime | None
+
+
+def handler_to_show(handler_id: int) -> Shown:
+    """The mirror's copy of a handler, costing no call (one read when the mirror does not know it). A copy older
+    than MIRROR_MAX_AGE is refreshed by the worker, without holding the page, when the budget has room beyond the
+    people's reserve."""
+    row = _mirror_row(handler_id)
+    if _is_old(row.fetched) and budget.limit() - budget.used() > settings.API_BUDGET_RESERVE:
+        _refresh_later(handler_id)
+    return Shown(handler=row.as_handler(), as_of=row.fetched)
+
+
+def _mirror_row(handler_id: int) -> MirroredHandler:
+    """The mirror's row of a handler, read from the product first (one call) when the mirror does not know it."""
+    if (row := mirror.get(handler_id)) is None:
+        mirror.fetch(handler_id)
+        if (row := mirror.get(handler_id)) is None:
+            raise NotFound
+    return row
+
+
+def _refresh_later(handler_id: int) -> None:
+    """Has the worker refresh one handler's copy, once however many pages ask meanwhile."""
+    if cache.add(f"refresh-handler:{handler_id}", 1, settings.MIRROR_MAX_AGE):
+        # Imported here: the tasks module imports the jobs, which act through this one.
+        from handlers_admin.tasks import refresh_handler
+
+        refresh_handler.enqueue(handler_id)
+
+
+def _is_old(moment: datetime | None) -> bool:
+    return moment is None or (timezone.now() - moment).total_seconds() > settings.MIRROR_MAX_AGE
+
+
+def refresh_handler(handler_id: int) -> None:
+    """Brings one handler's copy up to date, as background work (the people's reserve left alone)."""
+    try:
+        with budget.background():
+            mirror.fetch(handler_id)
+    except NotFound:
+        pass
+    except ApiError as e:
+        log.info("refresh of handler %s not done: %s", handler_id, type(e).__name__)
 
 
 def handler_from_mirror(handler_id: int) -> Handler | None:
@@ -190,12 +241,7 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
     """Switches a handler on or off with one call (two when the mirror does not know it yet). The audit
     trail takes its name, type and previous state from the mirror or the server's answer, never from the
     browser. Returns the handler as now known."""
-    known = mirror.get(handler_id)
-    if known is None:
-        mirror.fetch(handler_id)
-        known = mirror.get(handler_id)
-    if known is None:
-        raise NotFound
+    known = _mirror_row(handler_id)
     if refusal := change_refusal(known.type, damaged=known.damaged):
         raise CannotChange(refusal)
     if refusal := update_refusal():
@@ -229,115 +275,6 @@ def toggle(actor: Actor, handler_id: int, *, enabled: bool) -> Toggled:
     else:
         mirror.patch_state(handler_id, after)
     return Toggled(handler=handler_from_mirror(handler_id))
-
-
-# How long a create form's one-time token is remembered.
-SUBMISSION_SECONDS = 24 * 3600
-
-
-def submit_token() -> str:
-    """A one-time token for a create form, so that sending it twice creates once."""
-    return secrets.token_urlsafe(16)
-
-
-class FormExpired(Exception):
-    """A create form posted without its one-time token: an old page, or one not made by the panel."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Submission:
-    # The handler this form created; None when an earlier sending of it has not finished yet.
-    handler_id: int | None
-    # Whether this form was sent before, so this sending created nothing.
-    repeated: bool
-    # Whether the API answered too late and a look at the list found the new handler.
-    late: bool = False
-
-
-# A token whose create got no answer holds this and the audit entry's id, until a check settles it.
-UNKNOWN_PREFIX = "unknown:"
-
-
-def already_sent(token: str) -> bool:
-    """Whether a create form with this token was sent before (see create_once)."""
-    return bool(token) and cache.get(f"submission:{token}") is not None
-
-
-def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submission:
-    """Creates a handler, unless the same form was sent before: of two identical submissions, one creates.
-    While the outcome of the first is unknown, sending the form again looks for its handler instead."""
-    if not token:
-        raise FormExpired
-    key = f"submission:{token}"
-    # The cache's add is atomic, so only one of two concurrent submissions claims the token.
-    if not cache.add(key, 0, SUBMISSION_SECONDS):
-        claimed = cache.get(key)
-        if isinstance(claimed, str) and claimed.startswith(UNKNOWN_PREFIX):
-            entry = AuditEntry.objects.get(pk=int(claimed.removeprefix(UNKNOWN_PREFIX)))
-            return replace(_find_created(key, entry), repeated=True)
-        return Submission(handler_id=claimed or None, repeated=True)
-    try:
-        saved, entry = create_recorded(actor, fields)
-    except ApiError:
-        cache.delete(key)
-        raise
-    if saved is None:
-        # The token stays claimed: sending the form again must not make a second handler.
-        cache.set(key, f"{UNKNOWN_PREFIX}{entry.pk}", SUBMISSION_SECONDS)
-        return _find_created(key, entry)
-    cache.set(key, saved.id, SUBMISSION_SECONDS)
-    return Submission(handler_id=saved.id, repeated=False)
-
-
-def create_recorded(actor: Actor, fields: dict[str, str]) -> tuple[WriteAnswer | None, AuditEntry]:
-    """Creates a handler, recorded in the audit trail and the mirror. The answer is None when it never came:
-    the entry then says "not confirmed" until a look at the list settles it (see created_since)."""
-    try:
-        with audit.recorded(
-            actor,
-            Action.CREATE,
-            name=fields["name"],
-            handler_type=fields["type"],
-            changes=[audit.change(key, None, value) for key, value in fields.items()],
-        ) as entry:
-            saved = api_client().create(fields)
-            entry.handler_id = saved.id
-    except OutcomeUnknown:
-        return None, entry
-    except Refused as e:
-        if server_profile.is_plan_limit(e):
-            server_profile.type_refused(fields["type"], e)
-        raise
-    server_profile.type_created(fields["type"])
-    _patch_created(saved, fields)
-    return saved, entry
-
-
-def _find_created(key: str, entry: AuditEntry) -> Submission:
-    """Looks in the list for the handler a create whose answer never came may have made."""
-    try:
-        settled = settle_unknown(Change.recorded(entry), entry)
-    except NotDone:
-        cache.delete(key)
-        raise
-    cache.set(key, settled.handler_id, SUBMISSION_SECONDS)
-    return Submission(handler_id=settled.handler_id, repeated=False, late=True)
-
-
-def _patch_created(saved: WriteAnswer, fields: dict[str, str]) -> None:
-    settings = {key: value for key, value in fields.items() if key not in ("name", "type")}
-    mirror.patch(
-        saved.handler
-        or Handler(
-            id=saved.id,
-            type=fields["type"],
-            name=fields["name"],
-            settings=settings,
-            state=State.ON,
-            created=timezone.now(),
-            last_activity=None,
-        )
-    )
 
 
 def delete(actor: Actor, handler: Handler) -> bool:

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from handlers_admin.views import connection, handler, jobs, members, overview, site, table
+from handlers_admin.views import connection, edit, handler, jobs, members, overview, site, table
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
@@ -18,11 +18,11 @@ urlpatterns = [
     path("handlers/new/fields/", handler.handler_type_fields, name="handler_type_fields"),
     path("handlers/test/", handler.form_send_test, name="form_send_test"),
     path("handlers/<int:handler_id>/", handler.handler_detail, name="handler_detail"),
-    path("handlers/<int:handler_id>/edit/", handler.handler_edit, name="handler_edit"),
+    path("handlers/<int:handler_id>/edit/", edit.handler_edit, name="handler_edit"),
     path("handlers/<int:handler_id>/duplicate/", handler.handler_duplicate, name="handler_duplicate"),
     path("handlers/<int:handler_id>/delete/", handler.handler_delete, name="handler_delete"),
     path("handlers/<int:handler_id>/test/", handler.handler_send_test, name="handler_send_test"),
-    path("handlers/<int:handler_id>/recreate/", handler.handler_recreate, name="handler_recreate"),
+    path("handlers/<int:handler_id>/recreate/", edit.handler_recreate, name="handler_recreate"),
     path("handlers/import/", jobs.handler_import, name="handler_import"),
     path("handlers/import/template.csv", jobs.import_template, name="import_template"),
     path("overview/", overview.overview, name="overview"),

@@ -12,7 +12,7 @@ from handlers_admin import mirror
 from handlers_admin.models import AuditEntry
 from sandbox.store import Filters
 from tests.api import HTMX, SECRETS, handler_json, one_url
-from tests.helpers import known_server
+from tests.helpers import known_server, run_queued_tasks
 
 LATE = "Done: the product answered late"
 UNCONFIRMED = "We could not confirm whether this was saved"
@@ -92,7 +92,9 @@ def test_when_the_check_fails_too_nothing_false_is_said_and_the_next_refresh_set
     assert UNCONFIRMED in response.text and "Not confirmed" in response.text
     assert only_entry().outcome == "unknown"
     late_api.app.failing_reads = False
-    editor_client.get("/handlers/")  # the mirror was marked old, so this page refreshes it first
+    # The mirror was marked old: this page shows its copy at once and has the worker refresh it.
+    editor_client.get("/handlers/")
+    assert run_queued_tasks() == ["refresh_mirror"]
     assert only_entry().outcome == "done"
 
 

@@ -13,7 +13,7 @@ from handlers_admin.models import AuditEntry, Job, JobItem, ServerProfile
 from handlers_admin.roles import Role
 from sandbox.store import Filters
 from tests.api import HTMX
-from tests.helpers import make_member, signed_in
+from tests.helpers import known_server, make_member, signed_in
 
 UPDATE = "POST /api/notification-handlers/"
 
@@ -156,11 +156,14 @@ def test_a_scratch_channel_whose_delete_failed_is_gone_after_the_next_refresh(ac
     assert not mirror.get(leftovers[0]["id"])
 
 
-def test_an_html_404_is_not_a_deletion(account, viewer_client: Client) -> None:
+def test_an_html_404_is_not_a_deletion(account, viewer_client: Client, editor_client: Client) -> None:
     server, slack, *_ = account("works")
     server.app.api_off = True
     page = viewer_client.get(f"/handlers/{slack}/")
-    assert page.status_code == 404 and "switched off" in page.text
+    assert page.status_code == 200 and "Ops Slack" in page.text
+    known_server()
+    opened = editor_client.get(f"/handlers/{slack}/edit/")
+    assert opened.status_code == 404 and "switched off" in opened.text
     assert mirror.get(slack) is not None
     table = viewer_client.get("/handlers/")
     assert "Ops Slack" in table.text
@@ -214,7 +217,6 @@ def test_an_edit_whose_answer_shows_damage_offers_to_re_create_the_channel(api, 
     entry = AuditEntry.objects.get(action="edit")
     assert "erased this channel's type and settings" in entry.message
     assert server_profile.current().update_check == ServerProfile.Check.ERASES
-    api.get(one_url(4), json={"data": erased})
     page = html.unescape(editor_client.get("/handlers/4/").text)
     assert "erased the type and settings of “Ops Slack 2”" in page and "Re-create it as a new channel" in page
     assert "KEPT-SECRET" not in page

@@ -14,6 +14,7 @@ from django_htmx.middleware import HtmxDetails
 
 from handlers_admin import server_profile, services
 from handlers_admin.api import ApiError, Handler, Unconfirmed
+from handlers_admin.forms import HandlerForm
 from handlers_admin.handler_types import SECRET_FIELDS, is_damaged
 
 # Error reports must not carry the secrets these forms post.
@@ -65,13 +66,21 @@ def _failure_page(request: HttpRequest, handler_id: int, error: ApiError) -> Htt
     return error_page(request, error)
 
 
+def _read_from_api(request: HttpRequest, handler_id: int) -> Handler:
+    return services.handler_from_api(handler_id)
+
+
 def handler_view(
-    *, changing: bool = False, updating: bool = False, failed: Failure = _failure_page
+    *,
+    changing: bool = False,
+    updating: bool = False,
+    failed: Failure = _failure_page,
+    read: Callable[[HttpRequest, int], Handler] = _read_from_api,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Gives the view the handler of its URL as the product has it now, or answers why it cannot: the product
     failed (`failed` says how); for a view that changes it (`changing`), the panel cannot change handlers of
     its type or damaged ones, said before any call when the mirror already knows; for a view that sends it as
-    an update (`updating`), this server's update would erase it."""
+    an update (`updating`), this server's update would erase it. `read` says where the handler comes from."""
     changing = changing or updating
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -82,7 +91,7 @@ def handler_view(
             if updating and (refused := update_refusal_page(request, handler_id)):
                 return refused
             try:
-                handler = services.handler_from_api(handler_id)
+                handler = read(request, handler_id)
             except ApiError as e:
                 return failed(request, handler_id, e)
             return (refusal_page(request, handler) if changing else None) or view(request, handler)
@@ -93,7 +102,24 @@ def handler_view(
 
 
 with_handler = handler_view()
-with_changeable_handler = handler_view(changing=True)
+
+
+def shown_handler(*, changing: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Gives a view that only shows the handler of its URL the mirror's copy with its age, costing no call (see
+    services.handler_to_show), or answers why it cannot; `changing` as for handler_view."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, handler_id: int) -> HttpResponse:
+            try:
+                shown = services.handler_to_show(handler_id)
+            except ApiError as e:
+                return error_page(request, e)
+            return (refusal_page(request, shown.handler) if changing else None) or view(request, shown)
+
+        return wrapper
+
+    return decorate
 
 
 def tell_failure(request: HttpRequest, error: ApiError) -> None:
@@ -116,3 +142,8 @@ def member_of(request: HttpRequest) -> User:
     """The signed-in member of a view that requires a permission, which no anonymous visitor has."""
     assert isinstance(request.user, User)
     return request.user
+
+
+def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> HttpResponse:
+    """The create or edit form, as first shown or again with what was typed."""
+    return render(request, "handlers_admin/handler_form.html", {"form": form, **context})

@@ -10,48 +10,45 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_admin import edits, send_test, server_profile, services
-from handlers_admin.api import ApiError, Handler, NotFound, Unconfirmed
+from handlers_admin import creates, send_test, server_profile, services
+from handlers_admin.api import ApiError, Handler, Unconfirmed
 from handlers_admin.budget import whole_number
 from handlers_admin.forms import HandlerForm
 from handlers_admin.handler_types import HANDLER_TYPES, is_damaged, public_settings
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.rows import handler_row, setting_rows
-from handlers_admin.sealed import seal, unseal
+from handlers_admin.views import edit
 from handlers_admin.views.access import (
     HtmxRequest,
-    error_page,
-    handler_view,
+    form_page,
     hide_secrets,
+    shown_handler,
     tell_failure,
-    with_changeable_handler,
     with_handler,
 )
 from handlers_admin.words import type_label
 
 
-@with_handler
-def handler_detail(request: HttpRequest, handler: Handler) -> HttpResponse:
+@shown_handler()
+def handler_detail(request: HttpRequest, shown: services.Shown) -> HttpResponse:
+    handler = shown.handler
     context = {
         "handler": handler,
+        "as_of": shown.as_of,
         "row": handler_row(handler),
         "history": AuditEntry.objects.filter(handler_id=handler.id)[:20],
         "activity_cause": services.activity_cause(handler),
         "change_refusal": services.change_refusal(handler.type, damaged=is_damaged(handler)),
         "handler_type": HANDLER_TYPES.get(handler.type),
-        "settings": setting_rows(handler),
+        "settings": setting_rows(handler, masked=True),
         "damaged": is_damaged(handler),
         "product_url": server_profile.product_page(handler.id),
-        "can_recreate": recreate_key(handler.id) in request.session,
+        "can_recreate": edit.recreate_key(handler.id) in request.session,
         "type_refused": server_profile.refused_types().get(handler.type, ""),
         "update_refusal": services.known_update_refusal(),
     }
     return render(request, "handlers_admin/handler_detail.html", context)
-
-
-def form_page(request: HttpRequest, form: HandlerForm, **context: object) -> HttpResponse:
-    return render(request, "handlers_admin/handler_form.html", {"form": form, **context})
 
 
 def _form_current(handler_id: int | None) -> Handler | ApiError | None:
@@ -69,19 +66,19 @@ def _form_current(handler_id: int | None) -> Handler | ApiError | None:
 def handler_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = HandlerForm(variant=settings.API_VARIANT, refused=server_profile.refused_types())
-        return form_page(request, form, submit_token=services.submit_token())
+        return form_page(request, form, submit_token=creates.submit_token())
     form = HandlerForm(request.POST, variant=settings.API_VARIANT, refused=server_profile.refused_types())
     token = request.POST.get("submit_token", "")
     if not form.is_valid():
         return form_page(request, form, submit_token=token)
     name = form.cleaned_data["name"]
-    warned = services.already_sent(token) or same_name(request.POST.get("confirm_name", ""), name)
+    warned = creates.already_sent(token) or same_name(request.POST.get("confirm_name", ""), name)
     if not warned and (taken := services.name_in_use(name)):
         # Said, not refused: sent again as it is, the form creates the channel.
         return form_page(request, form, submit_token=token, **name_note(taken, name, sent=True))
     try:
-        submission = services.create_once(request.user, form.api_fields(), token=token)
-    except services.FormExpired:
+        submission = creates.create_once(request.user, form.api_fields(), token=token)
+    except creates.FormExpired:
         messages.error(request, _("This form had expired. Please fill it in again."))
         return redirect("handler_create")
     except ApiError as e:
@@ -130,93 +127,19 @@ def handler_type_fields(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(CHANGE, raise_exception=True)
-@with_changeable_handler
-def handler_duplicate(request: HttpRequest, original: Handler) -> HttpResponse:
+@shown_handler(changing=True)
+def handler_duplicate(request: HttpRequest, shown: services.Shown) -> HttpResponse:
+    original = shown.handler
     initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
     initial |= public_settings(original)
     form = HandlerForm(variant=settings.API_VARIANT, initial=initial, refused=server_profile.refused_types())
-    return form_page(request, form, submit_token=services.submit_token(), duplicate_of=original)
-
-
-def _edit_not_read(request: HttpRequest, handler_id: int, error: ApiError) -> HttpResponse:
-    """The edit form's answer when the handler could not be read: a save keeps what was typed (secrets asked for
-    again) rather than losing it on an error page."""
-    if request.method != "POST":
-        return error_page(request, error)
-    posted = HandlerForm(request.POST, variant=settings.API_VARIANT)
-    shown = services.handler_from_mirror(handler_id) or Handler.placeholder(
-        handler_id, type=request.POST.get("type", ""), name=request.POST.get("name", "")
-    )
-    return form_page(request, posted.retyped(), current=shown, error=error.message)
-
-
-@hide_secrets
-@permission_required(CHANGE, raise_exception=True)
-@handler_view(updating=True, failed=_edit_not_read)
-def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
-    if request.method != "POST":
-        initial = {"name": current.name, "type": current.type} | public_settings(current)
-        return form_page(
-            request, HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial), current=current
-        )
-    form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
-    if not form.is_valid():
-        return form_page(request, form, current=current)
-    body = edits.update_body(current, form.api_fields())
-    if not body:
-        messages.info(request, _("Nothing was changed."))
-        return redirect("handler_detail", handler_id=current.id)
-    try:
-        result = edits.update(request.user, current, body)
-    except NotFound:
-        error = _("This channel was deleted while you were editing it, so your changes were not saved.")
-        return form_page(request, form.retyped(), current=current, error=error)
-    except ApiError as e:
-        check_url = reverse("handler_detail", args=[current.id]) if isinstance(e, Unconfirmed) else ""
-        return form_page(request, form.retyped(current=current), current=current, error=e.message, check_url=check_url)
-    level, text = result.message(form.cleaned_data["name"])
-    messages.add_message(request, messages.WARNING if level == "warning" else messages.SUCCESS, text)
-    if result.damaged:
-        # The fresh read before the change held the whole channel: it can be made again from it.
-        request.session[recreate_key(current.id)] = seal(
-            {"name": current.name, "type": current.type} | current.settings
-        )
-    return redirect("handler_detail", handler_id=current.id)
-
-
-def recreate_key(handler_id: int) -> str:
-    return f"recreate:{int(handler_id)}"
-
-
-@require_POST
-@permission_required(CHANGE, raise_exception=True)
-def handler_recreate(request: HttpRequest, handler_id: int) -> HttpResponse:
-    """Makes a damaged channel again as a new one, from the settings it had just before the change that erased it."""
-    fields = unseal(request.session.get(recreate_key(handler_id), ""))
-    if not isinstance(fields, dict):
-        messages.error(request, _("The channel's earlier settings are not kept any more, so it cannot be re-created."))
-        return redirect("handler_detail", handler_id=handler_id)
-    try:
-        saved, _entry = services.create_recorded(request.user, fields)
-    except ApiError as e:
-        tell_failure(request, e)
-        return redirect("handler_detail", handler_id=handler_id)
-    request.session.pop(recreate_key(handler_id), None)
-    if saved is None:
-        messages.warning(request, _("The product answered late: look for the new channel in the list in a minute."))
-        return redirect("handler_list")
-    text = _(
-        "“%(name)s” was re-created as a new channel. Its ID changed (it was %(old)s, it is now %(new)s): point "
-        "whatever used the old one in the product to the new one. The damaged one is still there; delete it when "
-        "you are ready."
-    )
-    messages.success(request, text % {"name": fields.get("name", ""), "old": handler_id, "new": saved.id})
-    return redirect("handler_detail", handler_id=saved.id)
+    return form_page(request, form, submit_token=creates.submit_token(), duplicate_of=original)
 
 
 @permission_required(DELETE, raise_exception=True)
-@with_handler
-def handler_delete(request: HtmxRequest, handler: Handler) -> HttpResponse:
+@shown_handler()
+def handler_delete(request: HtmxRequest, shown: services.Shown) -> HttpResponse:
+    handler = shown.handler
     if request.method != "POST":
         template = "handlers_admin/handler_delete.html" + ("#dialog" if request.htmx else "")
         return render(request, template, {"handler": handler})
