@@ -172,9 +172,10 @@ def test_two_instances_and_a_worker_act_as_one_panel(cluster) -> None:
     # A 429 seen by one instance stops the other.
     # The key's window has no call left: the next one is refused.
     server.app.limiter._windows[settings.API_KEY] = (server.app.limiter.clock(), 0)
-    assert "used all the requests the product allows" in a.get(f"/handlers/{ids[0]}/").text
+    # A page that reads the product: opening the edit form (a channel's own page reads the mirror).
+    assert "used all the requests the product allows" in a.get(f"/handlers/{ids[0]}/edit/").text
     before = len(server.app.requests)
-    assert "used all the requests the product allows" in b.get(f"/handlers/{ids[1]}/").text
+    assert "used all the requests the product allows" in b.get(f"/handlers/{ids[1]}/edit/").text
     assert len(server.app.requests) == before
 
     # Every call stayed within the key's minute, and only the forced one was refused.
