@@ -147,27 +147,34 @@ def ensure_fresh(*, force: bool = False) -> Freshness:
     return Freshness(updated=timezone.now())
 
 
-def refresh_later() -> None:
-    """Has the worker refresh the copy, once however many pages ask meanwhile."""
-    if cache.add(QUEUED_KEY, 1, LOCK_SECONDS):
+def refresh_later(handler_id: int | None = None) -> None:
+    """Has the worker refresh the copy (or one handler's), once however many pages ask meanwhile."""
+    if cache.add(f"{QUEUED_KEY}:{handler_id or 'all'}", 1, LOCK_SECONDS):
         # Imported here: the tasks module imports the jobs, which read this one.
         from handlers_admin.tasks import refresh_mirror
 
-        refresh_mirror.enqueue()
+        refresh_mirror.enqueue(handler_id)
 
 
-def refresh_in_background() -> None:
-    """The worker's refresh of an old copy: in one process at a time, leaving the people's reserve alone."""
-    cache.delete(QUEUED_KEY)
-    if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
+def refresh_in_background(handler_id: int | None = None) -> None:
+    """The worker's refresh of an old copy (or of one handler), leaving the people's reserve alone; the whole
+    copy in one process at a time."""
+    cache.delete(f"{QUEUED_KEY}:{handler_id or 'all'}")
+    if handler_id is None and not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
         return
     try:
         with budget.background():
-            refresh()
+            if handler_id:
+                fetch(handler_id)
+            else:
+                refresh()
+    except NotFound:
+        pass
     except ApiError as e:
         log.warning("mirror refresh failed: %s", type(e).__name__)
     finally:
-        cache.delete(LOCK_KEY)
+        if handler_id is None:
+            cache.delete(LOCK_KEY)
 
 
 def _wait_for_first_refresh() -> Freshness:

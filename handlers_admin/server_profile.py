@@ -78,14 +78,18 @@ def erasing_words() -> str:
     )
 
 
-def known_safety() -> UpdateSafety | None:
-    """What the last self-check found, without checking again; None when this server was never checked."""
-    profile = current()
+def _found(profile: ServerProfile) -> UpdateSafety | None:
+    """What a finished self-check found; None when there is none."""
     if profile.update_check == Check.KEEPS:
         return UpdateSafety(allowed=True)
     if profile.update_check == Check.ERASES:
         return UpdateSafety(allowed=False, reason=erasing_words())
     return None
+
+
+def known_safety() -> UpdateSafety | None:
+    """What the last self-check found, without checking again; None when this server was never checked."""
+    return _found(current())
 
 
 def update_safety() -> UpdateSafety:
@@ -95,10 +99,8 @@ def update_safety() -> UpdateSafety:
     retry_after = (profile.checked or timezone.now()) + FAILED_CHECK_RETRY
     if not profile.update_check or (profile.update_check == Check.FAILED and timezone.now() >= retry_after):
         profile = self_check()
-    if profile.update_check == Check.KEEPS:
-        return UpdateSafety(allowed=True)
-    if profile.update_check == Check.ERASES:
-        return UpdateSafety(allowed=False, reason=erasing_words())
+    if found := _found(profile):
+        return found
     reason = _(
         "The panel could not check yet whether this product keeps a channel whole when it is changed (%(reason)s), "
         "so it changed nothing. Try again in a minute."

@@ -2,7 +2,6 @@
 trail; every read of a handler says whether it is the mirror's copy or the product's own."""
 
 import copy
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +36,6 @@ from handlers_admin.words import NOT_DONE, type_label
 from handlers_admin.words import activity_cause as activity_cause_words
 
 Actor = User | AnonymousUser
-log = logging.getLogger(__name__)
 
 
 def list_page(query: ListQuery) -> tuple[ListQuery, TablePage, mirror.Freshness]:
@@ -77,7 +75,7 @@ def handler_to_show(handler_id: int) -> Shown:
     people's reserve."""
     row = _mirror_row(handler_id)
     if _is_old(row.fetched) and budget.limit() - budget.used() > settings.API_BUDGET_RESERVE:
-        _refresh_later(handler_id)
+        mirror.refresh_later(handler_id)
     return Shown(handler=row.as_handler(), as_of=row.fetched)
 
 
@@ -90,28 +88,8 @@ def _mirror_row(handler_id: int) -> MirroredHandler:
     return row
 
 
-def _refresh_later(handler_id: int) -> None:
-    """Has the worker refresh one handler's copy, once however many pages ask meanwhile."""
-    if cache.add(f"refresh-handler:{handler_id}", 1, settings.MIRROR_MAX_AGE):
-        # Imported here: the tasks module imports the jobs, which act through this one.
-        from handlers_admin.tasks import refresh_handler
-
-        refresh_handler.enqueue(handler_id)
-
-
 def _is_old(moment: datetime | None) -> bool:
     return moment is None or (timezone.now() - moment).total_seconds() > settings.MIRROR_MAX_AGE
-
-
-def refresh_handler(handler_id: int) -> None:
-    """Brings one handler's copy up to date, as background work (the people's reserve left alone)."""
-    try:
-        with budget.background():
-            mirror.fetch(handler_id)
-    except NotFound:
-        pass
-    except ApiError as e:
-        log.info("refresh of handler %s not done: %s", handler_id, type(e).__name__)
 
 
 def handler_from_mirror(handler_id: int) -> Handler | None:

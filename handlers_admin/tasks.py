@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from handlers_admin import jobs, mirror, services
+from handlers_admin import jobs, mirror
 
 
 @task()
@@ -11,10 +11,6 @@ def run_job(job_id: int) -> None:
 
 
 @task()
-def refresh_handler(handler_id: int) -> None:
-    services.refresh_handler(handler_id)
-
-
-@task()
-def refresh_mirror() -> None:
-    mirror.refresh_in_background()
+def refresh_mirror(handler_id: int | None = None) -> None:
+    """An old copy of the account, or of one handler, brought up to date without a page waiting for it."""
+    mirror.refresh_in_background(handler_id)

@@ -35,7 +35,7 @@ def test_an_old_copy_is_shown_at_once_and_the_worker_refreshes_that_channel(
     viewer_client.get("/handlers/4/")
     assert len(api.calls) == 0
     api.get(one_url(4), json={"data": SLACK | {"name": "Ops Slack (renamed)"}})
-    assert run_queued_tasks() == ["refresh_handler"]
+    assert run_queued_tasks() == ["refresh_mirror"]
     assert len(api.calls) == 1 and MirroredHandler.objects.get(id=4).name == "Ops Slack (renamed)"
 
 
