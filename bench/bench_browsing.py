@@ -1,7 +1,7 @@
 """200 members browsing at once for 60 s, against the sandbox API and its limit of 60 calls a minute.
 
-The sandbox, the panel (gunicorn, 4 workers, one SQLite database that also holds the shared cache) and the
-worker run as real processes on loopback. Each member is a thread with its own session, sending a request of
+The sandbox, the panel (gunicorn, 4 workers of 8 threads), its PostgreSQL and Redis, and the worker run as real
+processes on loopback. Each member is a thread with its own session, sending a request of
 the mix (45 % table pages, 12 % table partials, 30 % a channel's own page, 10 % the overview, 3 % switches),
 then reading it for 2 to 6 seconds.
 
@@ -48,6 +48,7 @@ def main() -> None:
                 "upstream_calls_per_minute": round(len(upstream) * 60 / elapsed, 1),
                 "upstream_429s": sum(1 for line in upstream if '" 429 ' in line),
                 "pages_with_a_rate_limit_message": outcomes["rate_limited"],
+                "by_outcome_and_kind": {key: count for key, count in sorted(outcomes.items()) if ": " in key},
                 "share_with_a_rate_limit_message_percent": round(100 * outcomes["rate_limited"] / max(pages, 1), 2),
             },
             indent=2,

@@ -4,6 +4,7 @@ and members browsing it, each a thread with their own session."""
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SANDBOX_PORT, PANEL_PORT = 18301, 18300
+SANDBOX_PORT, PANEL_PORT, POSTGRES_PORT, REDIS_PORT = 18301, 18300, 18302, 18303
 RATE_LIMIT_TEXT = "used all the requests the product allows"
 FILTERS = [
     "",
@@ -77,6 +78,7 @@ MIX = (("table", 0.45), ("partial", 0.12), ("channel", 0.30), ("overview", 0.10)
 
 
 def _request(kind: str, rng: random.Random) -> tuple[str, str, dict[str, str]]:
+    """The method, path and headers of a request of that kind."""
     if kind == "table":
         return "GET", "/handlers/" + rng.choice(FILTERS), {}
     if kind == "partial":
@@ -110,17 +112,22 @@ def browse(
         method, path, headers = _request(kind, rng)
         if method == "POST":
             headers |= {"X-CSRFToken": http.cookies.get("csrftoken", ""), "Referer": base + "/handlers/"}
+        # A switch asks for either state, as a member switching a row on or off does.
+        data = {"enabled": "on"} if method == "POST" and rng.random() < 0.5 else {}
         started = time.monotonic()
         try:
-            response = http.request(method, base + path, headers=headers, timeout=30, allow_redirects=False)
+            response = http.request(
+                method, base + path, data=data, headers=headers, timeout=30, allow_redirects=False
+            )
             outcome = (
                 "5xx" if response.status_code >= 500 else "rate_limited" if RATE_LIMIT_TEXT in response.text else "ok"
             )
-        except requests.RequestException:
+        except requests.RequestException as e:
             outcome = "failed"
+            outcomes[f"failed: {type(e).__name__}"] += 1
         with lock:
             outcomes[outcome] += 1
-            outcomes[kind] += 1
+            outcomes[f"{outcome}: {kind}"] += 1
             times.setdefault(kind, []).append((time.monotonic() - started) * 1000)
         time.sleep(rng.uniform(2, 6))
 
@@ -143,8 +150,40 @@ class Stack:
 
 
 @contextmanager
+def datastores(work: Path) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL server and a Redis of the bench's own, as in production; yields their URLs. As root (CI
+    machines), PostgreSQL runs as the postgres user, which it requires."""
+    postgres_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))[-1]
+    data = work / "postgres"
+    data.mkdir()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(work, "postgres")
+        shutil.chown(data, "postgres")
+    quiet = {"check": True, "stdout": subprocess.DEVNULL}
+    subprocess.run([*as_postgres, postgres_bin / "initdb", "-D", data, "-A", "trust", "-U", "postgres"], **quiet)
+    options = f"-p {POSTGRES_PORT} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    pg_ctl = [*as_postgres, postgres_bin / "pg_ctl", "-D", data, "-l", data / "log", "-w"]
+    subprocess.run([*pg_ctl, "-o", options, "start"], **quiet)
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres", f"redis://127.0.0.1:{REDIS_PORT}/0"
+    finally:
+        redis.terminate()
+        subprocess.run([*pg_ctl, "-m", "fast", "stop"], **quiet)
+
+
+@contextmanager
 def running(*, prefix: str, worker: bool = False, sandbox_size: int = 150) -> Iterator[Stack]:
     work = Path(tempfile.mkdtemp(prefix=prefix))
+    with datastores(work) as (database_url, cache_url):
+        yield from _running(work, database_url=database_url, cache_url=cache_url, worker=worker, size=sandbox_size)
+
+
+def _running(work: Path, *, database_url: str, cache_url: str, worker: bool, size: int) -> Iterator[Stack]:
     key = "bench-" + secrets.token_urlsafe(16)
     env = os.environ | {
         "READ_DOT_ENV": "false",
@@ -155,28 +194,26 @@ def running(*, prefix: str, worker: bool = False, sandbox_size: int = 150) -> It
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
-        # A fresh PostgreSQL database and a Redis, as in production, when BENCH_DATABASE_URL and BENCH_CACHE_URL
-        # name them; otherwise one SQLite file that also holds the cache.
-        "DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", f"sqlite:///{work}/panel.sqlite3?timeout=30&init_command=PRAGMA+journal_mode%3DWAL"
-        ),
-        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "dbcache://panel_cache"),
+        "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
         "API_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}/api",
         "API_KEY": key,
         "LOG_LEVEL": "WARNING",
     }
     stack = Stack(work=work, env=env)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([PYTHON, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
     subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     data = work / "sandbox.sqlite3"
     stack.django(
         "from sandbox.seed import seed_rows\nfrom sandbox.store import Store\n"
-        f"Store({str(data)!r}).replace_all(seed_rows(size={sandbox_size}))\n"
+        f"Store({str(data)!r}).replace_all(seed_rows(size={size}))\n"
     )
     logs = {name: open(work / f"{name}.log", "w") for name in ("sandbox", "panel", "worker")}  # noqa: SIM115
     sandbox = [PYTHON, "manage.py", "sandbox_api", "--port", str(SANDBOX_PORT), "--key", key, "--verbose"]
     panel = [PYTHON, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PANEL_PORT}", "-w", "4", "--threads", "8"]
+    # Connections kept open longer than a member reads a page: a browser retries a request on a connection the
+    # server closed meanwhile, a requests.Session does not, and would count it as failed.
+    panel += ["--keep-alive", "10"]
     commands = {"sandbox": [*sandbox, "--rate-limit", "60", "--data", str(data)], "panel": panel}
     if worker:
         commands["worker"] = [PYTHON, "manage.py", "run_worker", "--interval", "0.5"]

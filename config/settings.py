@@ -81,6 +81,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'panel.sqlite3'}")}
+# Connections are kept between requests (checked before reuse), so a page does not pay for a new one.
+DATABASES["default"] |= {"CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60), "CONN_HEALTH_CHECKS": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The API call budget, the mirror's refresh lock and the create forms' one-time tokens live here;

@@ -61,13 +61,13 @@ def recorded(
     try:
         yield entry
     except OutcomeUnknown as e:
-        _keep(entry, AuditEntry.Outcome.UNKNOWN, e.message)
+        _keep(entry, AuditEntry.Outcome.UNKNOWN, e.recorded)
         raise
     except NotSent as e:
-        _keep(entry, AuditEntry.Outcome.NOT_DONE, e.message)
+        _keep(entry, AuditEntry.Outcome.NOT_DONE, e.recorded)
         raise
     except ApiError as e:
-        _keep(entry, AuditEntry.Outcome.REFUSED, e.message)
+        _keep(entry, AuditEntry.Outcome.REFUSED, e.recorded)
         raise
     _keep(entry, AuditEntry.Outcome.DONE, entry.message)
 

@@ -26,14 +26,28 @@ def test_a_channels_page_its_delete_dialog_and_its_duplicate_cost_no_call(
     assert len(api.calls) == 0 and run_queued_tasks() == []
 
 
-def test_an_old_copy_is_shown_at_once_and_the_worker_refreshes_that_channel(
+def test_an_old_copy_is_shown_at_once_and_the_worker_refreshes_the_whole_copy_in_one_call(
+    api: responses.RequestsMock, mirrored, viewer_client: Client
+) -> None:
+    mirrored(SLACK, handler_json(id=5, name="Night shift"))
+    MirroredHandler.objects.update(fetched=timezone.now() - timedelta(minutes=10))
+    assert "Ops Slack" in viewer_client.get("/handlers/4/").text
+    viewer_client.get("/handlers/5/")
+    assert len(api.calls) == 0
+    api.get(LIST_URL, json=page_json([SLACK | {"name": "Ops Slack (renamed)"}, handler_json(id=5, name="Day shift")]))
+    # Both pages asked; one refresh of the whole copy answers them both.
+    assert run_queued_tasks() == ["refresh_mirror"]
+    assert len(api.calls) == 1
+    assert sorted(MirroredHandler.objects.values_list("name", flat=True)) == ["Day shift", "Ops Slack (renamed)"]
+
+
+def test_in_an_account_of_more_than_a_thousand_channels_the_worker_refreshes_that_channel_alone(
     api: responses.RequestsMock, mirrored, viewer_client: Client
 ) -> None:
     mirrored(SLACK)
+    MirrorRefresh.objects.update(calls=3)
     MirroredHandler.objects.update(fetched=timezone.now() - timedelta(minutes=10))
     assert "Ops Slack" in viewer_client.get("/handlers/4/").text
-    viewer_client.get("/handlers/4/")
-    assert len(api.calls) == 0
     api.get(one_url(4), json={"data": SLACK | {"name": "Ops Slack (renamed)"}})
     assert run_queued_tasks() == ["refresh_mirror"]
     assert len(api.calls) == 1 and MirroredHandler.objects.get(id=4).name == "Ops Slack (renamed)"

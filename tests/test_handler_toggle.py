@@ -84,3 +84,17 @@ def test_a_switched_row_that_leaves_the_filters_says_so_and_paging_keeps_its_pla
     assert 'id="pager" hx-swap-oob="true"' in response.text
     next_link = re.search(r'href="([^"]+)"[^>]*>Next<', response.text)[1]
     assert "shift=1" in next_link and "page=2" in next_link and "is_enabled=1" in next_link
+
+
+def test_a_switch_the_budget_refuses_says_when_to_try_again_and_its_history_stays_true_later(
+    api: responses.RequestsMock, editor_client: Client, mirrored, settings
+) -> None:
+    settings.API_RATE_LIMIT = 1
+    mirrored(handler_json(id=7, name="Ops", type="slack", is_enabled=1))
+    api.post(one_url(7), json={"data": {"id": 7}})
+    editor_client.post("/handlers/7/toggle/", {}, headers=HTMX)
+    refused = editor_client.post("/handlers/7/toggle/", {"enabled": "on"}, headers=HTMX)
+    assert len(api.calls) == 1 and re.search(r"Try again in \d+ seconds?\.", refused.text)
+    history = editor_client.get("/handlers/7/").text
+    assert "Not sent: the team had used all the requests the product allowed in that minute." in history
+    assert "Try again in" not in history

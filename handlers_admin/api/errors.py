@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 class ApiError(Exception):
-    """A call that did not do what was asked, or whose outcome is not known. `message` is for members."""
+    """A call that did not do what was asked, or whose outcome is not known. `message` is for members, now;
+    `recorded` is what the audit trail keeps, read later."""
 
     # The words of an error raised without its own; each error that can be raised so has some.
     default: ClassVar["StrPromise | str"] = ""
@@ -25,6 +26,10 @@ class ApiError(Exception):
         self.message = text % ({"status": status} | values) if values else text
         super().__init__(self.message)
         self.status = status
+
+    @property
+    def recorded(self) -> str:
+        return self.message
 
 
 class NotConfigured(ApiError):
@@ -98,6 +103,11 @@ class RateLimited(ApiError):
         )
         super().__init__(text, status=429, seconds=retry_after)
         self.retry_after = retry_after
+
+    @property
+    def recorded(self) -> str:
+        # Read later, "try again in 20 seconds" would no longer be true.
+        return str(_("Not sent: the team had used all the requests the product allowed in that minute."))
 
 
 class ServerFault(ApiError):
