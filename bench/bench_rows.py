@@ -34,6 +34,7 @@ def fill_mirror(count: int) -> None:
             state=i % 3,
             created=start + timedelta(hours=i),
             last_activity=None if i % 5 == 0 else start + timedelta(days=i % 300),
+            real_activity=None if i % 5 == 0 else start + timedelta(days=i % 300),
             shown_settings={},
         )
         for i in range(1, count + 1)

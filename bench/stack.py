@@ -116,9 +116,7 @@ def browse(
         data = {"enabled": "on"} if method == "POST" and rng.random() < 0.5 else {}
         started = time.monotonic()
         try:
-            response = http.request(
-                method, base + path, data=data, headers=headers, timeout=30, allow_redirects=False
-            )
+            response = http.request(method, base + path, data=data, headers=headers, timeout=30, allow_redirects=False)
             outcome = (
                 "5xx" if response.status_code >= 500 else "rate_limited" if RATE_LIMIT_TEXT in response.text else "ok"
             )

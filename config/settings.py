@@ -185,15 +185,50 @@ API_BUDGET_RESERVE = env.int("API_BUDGET_RESERVE", default=10)
 MIRROR_MAX_AGE = env.int("MIRROR_MAX_AGE", default=30)
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=30)
 
-# Test messages the panel sends to a channel itself.
+# The silent channel checks: how many requests at a time go to one service.
+CHECK_PER_HOST = env.int("CHECK_PER_HOST", default=4)
+# Email, for the report of channels that broke: e.g. smtp+tls://user:password@mail.example.com:587; by default
+# the machine's own mail server in production, and the console while DEBUG is on.
+# Read by django-environ, then given as Django's MAILERS (its EMAIL_* settings are deprecated since 6.1).
+_email = env.email_url_config(
+    env.str("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "smtp://localhost:25")
+)
+_smtp = {
+    "host": _email["EMAIL_HOST"],
+    "port": _email["EMAIL_PORT"],
+    "username": _email["EMAIL_HOST_USER"] or "",
+    "password": _email["EMAIL_HOST_PASSWORD"] or "",
+    "use_tls": _email.get("EMAIL_USE_TLS", False),
+    "use_ssl": _email.get("EMAIL_USE_SSL", False),
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": _smtp if _email["EMAIL_BACKEND"].endswith(".smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="notification-channels-panel@localhost")
+# Who gets that report (comma-separated addresses); empty: the admins who have an email address.
+HEALTH_REPORT_TO = env.list("HEALTH_REPORT_TO", default=[])
+# The panel's own address (https://panel.example.com), for links in emails.
+PANEL_URL = env.str("PANEL_URL", default="")
+
+# Test messages the panel sends to a channel itself; its silent checks use the same timeouts and the same guard.
 TEST_SEND_PER_HOUR = env.int("TEST_SEND_PER_HOUR", default=20)
 TEST_SEND_ALLOW_HTTP = env.bool("TEST_SEND_ALLOW_HTTP", default=False)
 TEST_SEND_CONNECT_TIMEOUT = env.float("TEST_SEND_CONNECT_TIMEOUT", default=5.0)
 TEST_SEND_TIMEOUT = env.float("TEST_SEND_TIMEOUT", default=10.0)
-# For the test suite only: after every check, send tests to this local receiver (http://127.0.0.1:PORT).
+# For the test suite only: after every check of the guard, send tests and checks to this local receiver
+# (http://127.0.0.1:PORT, or https:// for one with a certificate).
 TEST_SEND_RECEIVER = env.str("TEST_SEND_RECEIVER", default="")
-# For the test suite only: a fixed table of host names to addresses, instead of resolving names.
-TEST_SEND_RESOLVER: dict[str, list[str]] | None = None
+# For the test suite only: a fixed table of host names to addresses, instead of resolving names; in the
+# environment as JSON, {"host": ["address", …]}; unset or empty for none.
+TEST_SEND_RESOLVER: dict[str, list[str]] | None = (
+    env.json("TEST_SEND_RESOLVER") if env.str("TEST_SEND_RESOLVER", default="") else None
+)
+# The DNS server the email checks ask, as host:port; empty for the system's resolver. Meant for the test suite.
+CHECK_NAMESERVER = env.str("CHECK_NAMESERVER", default="")
 
 LOGGING = {
     "version": 1,

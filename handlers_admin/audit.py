@@ -1,5 +1,7 @@
-"""The audit trail: every action attempted through the panel, who did it, and how it went."""
+"""The audit trail: every action attempted through the panel, who did it, and how it went; and the changes a
+refresh of the mirror found made in the product (see product_changes)."""
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -7,19 +9,30 @@ from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from handlers_admin.api import ApiError, NotSent, OutcomeUnknown
 from handlers_admin.budget import whole_number
-from handlers_admin.handler_types import SECRET_FIELDS
+from handlers_admin.handler_types import NAME_MAX_LENGTH, SECRET_FIELDS
 from handlers_admin.models import AuditEntry, Job
 from handlers_admin.scoped import scoped
 
 Action = AuditEntry.Action
+Origin = AuditEntry.Origin
 log = logging.getLogger(__name__)
+
+# How far a server's clock and the panel's may disagree.
+CLOCK_MARGIN = timedelta(minutes=2)
+# Changes through the panel that real servers stamp as the handler's last activity.
+CHANGES = (Action.CREATE, Action.EDIT, Action.ENABLE, Action.DISABLE)
+# Marks of the changes being sent: the product may show one before its entry is written, and a refresh meanwhile
+# must not take it for a change made in the product.
+SENDING_KEY = "audit:sending"
 
 # The job whose items are being done, so that each item's entry links to it.
 _job: ContextVar[Job | None] = ContextVar("audit_job", default=None)
@@ -47,7 +60,8 @@ def recorded(
     handler_type: str = "",
     changes: Iterable[dict[str, Any]] = (),
 ) -> Iterator[AuditEntry]:
-    """Records the action in the block as done, or as refused with the API's message (then re-raised)."""
+    """Records the action in the block as done, or as refused with the API's message (then re-raised). While
+    the block runs, the change is marked as being sent (see being_sent)."""
     entry = AuditEntry(
         actor=actor if actor.is_authenticated else None,
         actor_name=actor.get_username()[:150] if actor.is_authenticated else "",
@@ -58,18 +72,48 @@ def recorded(
         changes=list(changes),
         job=_job.get(),
     )
+    sends = action in (*CHANGES, Action.DELETE)
+    mark = _sending_key(handler_id, name=name, handler_type=handler_type) if sends else ""
+    if mark:
+        cache.set(mark, 1, int(settings.API_TIMEOUT) + 60)
     try:
-        yield entry
-    except OutcomeUnknown as e:
-        _keep(entry, AuditEntry.Outcome.UNKNOWN, e.recorded)
-        raise
-    except NotSent as e:
-        _keep(entry, AuditEntry.Outcome.NOT_DONE, e.recorded)
-        raise
-    except ApiError as e:
-        _keep(entry, AuditEntry.Outcome.REFUSED, e.recorded)
-        raise
-    _keep(entry, AuditEntry.Outcome.DONE, entry.message)
+        try:
+            yield entry
+        except OutcomeUnknown as e:
+            _keep(entry, AuditEntry.Outcome.UNKNOWN, e.recorded)
+            raise
+        except NotSent as e:
+            _keep(entry, AuditEntry.Outcome.NOT_DONE, e.recorded)
+            raise
+        except ApiError as e:
+            _keep(entry, AuditEntry.Outcome.REFUSED, e.recorded)
+            raise
+        _keep(entry, AuditEntry.Outcome.DONE, entry.message)
+    finally:
+        # Only once the entry is written: a refresh that finds no mark then finds the entry.
+        if mark:
+            cache.delete(mark)
+
+
+def _sending_key(handler_id: int | None, *, name: str, handler_type: str) -> str:
+    """The mark of a change being sent: by the handler's id, or for a create by its type and name (as stored)."""
+    if handler_id is not None:
+        return f"{SENDING_KEY}:{handler_id}"
+    digest = hashlib.sha256(f"{handler_type}\0{name[:NAME_MAX_LENGTH]}".encode()).hexdigest()[:32]
+    return f"{SENDING_KEY}:new:{digest}"
+
+
+def being_sent(*, handler_ids: Iterable[int], new: Iterable[tuple[int, str, str]] = ()) -> set[int]:
+    """Which of these handlers have a change of the panel's being sent now, with one look at the cache: of
+    `handler_ids` by their id, of `new` ones (id, type, name) by a create of their type and name."""
+    keys: dict[str, set[int]] = {}
+    for handler_id in handler_ids:
+        keys.setdefault(_sending_key(handler_id, name="", handler_type=""), set()).add(handler_id)
+    for handler_id, handler_type, name in new:
+        keys.setdefault(_sending_key(None, name=name, handler_type=handler_type), set()).add(handler_id)
+    if not keys:
+        return set()
+    return {handler_id for key in cache.get_many(list(keys)) for handler_id in keys[key]}
 
 
 def _keep(entry: AuditEntry, outcome: str, message: str = "") -> None:
@@ -102,22 +146,18 @@ def sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpReques
     )
 
 
-# Changes through the panel that real servers stamp as the handler's last activity.
-CHANGES = (Action.CREATE, Action.EDIT, Action.ENABLE, Action.DISABLE)
-
-
 def panel_change_at(handler_id: int, moment: datetime | None) -> AuditEntry | None:
     """The change made through this panel that a server's "last activity" time most likely records:
-    one within a minute of it, as servers stamp every update."""
+    one within CLOCK_MARGIN of it, as servers stamp every update."""
     if moment is None:
         return None
-    window = timedelta(minutes=1)
     return (
         AuditEntry.objects.filter(
             handler_id=handler_id,
+            origin=Origin.PANEL,
             outcome=AuditEntry.Outcome.DONE,
             action__in=CHANGES,
-            created__range=(moment - window, moment + window),
+            created__range=(moment - CLOCK_MARGIN, moment + CLOCK_MARGIN),
         )
         .order_by("-created")
         .first()
@@ -171,6 +211,8 @@ def member_names() -> list[str]:
 def entries(filters: Mapping[str, Any]) -> QuerySet[AuditEntry]:
     """The entries an audit filter form's valid values ask for, newest first."""
     found = AuditEntry.objects.all()
+    if filters.get("origin"):
+        found = found.filter(origin=filters["origin"])
     if filters.get("member"):
         found = found.filter(actor_name=filters["member"])
     if filters.get("action"):

@@ -1,4 +1,5 @@
-"""Exports of handlers as CSV and JSON: secrets masked, times in UTC ISO 8601."""
+"""Exports of handlers as CSV and JSON: secrets masked, times in UTC ISO 8601. `last_activity_utc` is the product's
+own date, which counts every change; `real_activity_utc` leaves out the changes made through this panel."""
 
 import csv
 import io
@@ -9,8 +10,9 @@ from typing import Any
 
 from handlers_admin.api import Handler
 from handlers_admin.handler_types import ALL_FIELDS
+from handlers_admin.mirror import activity
 
-EXPORT_COLUMNS = ["id", "name", "type", "status", "created_utc", "last_activity_utc", *ALL_FIELDS]
+EXPORT_COLUMNS = ["id", "name", "type", "status", "created_utc", "last_activity_utc", "real_activity_utc", *ALL_FIELDS]
 
 
 def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
@@ -23,6 +25,7 @@ def records(handlers: Iterable[Handler]) -> list[dict[str, Any]]:
             "status": handler.state.name.lower(),
             "created_utc": _iso(handler.created),
             "last_activity_utc": _iso(handler.last_activity),
+            "real_activity_utc": _iso(activity(handler)),
             "settings": handler.settings,
         }
         for handler in handlers

@@ -20,7 +20,7 @@ from handlers_admin.handler_types import (
     mask,
     types_for,
 )
-from handlers_admin.models import AuditEntry
+from handlers_admin.models import AuditEntry, Health
 from handlers_admin.roles import Role
 from handlers_admin.table import (
     CONDITIONS,
@@ -104,6 +104,13 @@ class HandlerFilterForm(forms.Form):
     activity = forms.ChoiceField(label=_("Last activity"), required=False, widget=Select)
     condition = forms.ChoiceField(
         label=_("Condition"), required=False, widget=Select, choices=[("", _("Any condition")), *CONDITIONS]
+    )
+    health = forms.ChoiceField(
+        label=_("Health"),
+        required=False,
+        widget=Select,
+        choices=[("", _("Any health")), *Health.choices],
+        error_messages={"invalid_choice": _("“%(value)s” is not a finding of the checks, so every channel is shown.")},
     )
     datetime_start = IsoDateTimeField(label=_("Created from"), required=False, error_messages={"invalid": NOT_A_DATE})
     datetime_end = IsoDateTimeField(
@@ -309,6 +316,17 @@ class AuditFilterForm(forms.Form):
     member = forms.ChoiceField(label=_("Member"), required=False, widget=Select)
     action = forms.ChoiceField(
         label=_("Action"), required=False, widget=Select, choices=[("", _("Any action")), *AuditEntry.Action.choices]
+    )
+    # Changes made through the panel, or found made in the product by a refresh of the mirror.
+    origin = forms.ChoiceField(
+        label=_("Made in"),
+        required=False,
+        widget=Select,
+        choices=[
+            ("", _("The panel or the product")),
+            (AuditEntry.Origin.PANEL, _("This panel")),
+            (AuditEntry.Origin.PRODUCT, _("The product")),
+        ],
     )
     handler = forms.CharField(
         label=_("Channel"),

@@ -51,7 +51,8 @@ class HandlerType:
     fields: tuple[TypeField, ...] = ()
     variants: frozenset[str] = BOTH_VARIANTS
     test_format: TestFormat = ""
-    # The hosts (and their subdomains) its addresses must be on; empty for any host.
+    # The hosts (and their subdomains) its addresses must be on, and the only ones the panel calls for it; empty for
+    # any host.
     hosts: tuple[str, ...] = ()
 
 
@@ -60,6 +61,7 @@ DISCORD_HOSTS = ("discord.com", "discordapp.com")
 TEAMS_HOSTS = ("webhook.office.com", "logic.azure.com", "powerplatform.com")
 GOOGLE_CHAT_HOSTS = ("chat.googleapis.com",)
 TELEGRAM_API_HOST = "api.telegram.org"
+X_API_HOST = "api.x.com"
 
 SLACK_EXAMPLE = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"
 DISCORD_EXAMPLE = "https://discord.com/api/webhooks/123456/abcDEF"
@@ -269,6 +271,8 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 _x_credential("x_access_token", _("Access token")),
                 _x_credential("x_access_token_secret", _("Access token secret")),
             ),
+            # Only the silent check calls it (channel_checks), to see whether the keys are accepted.
+            hosts=(X_API_HOST,),
         ),
         HandlerType(
             slug="google_chat",

@@ -72,8 +72,10 @@ def last_api_answer() -> tuple[int, float] | None:
 
 
 def product() -> dict[str, object]:
-    """What the panel knows of the product, without a call: the self-check's result and the damaged channels."""
+    """What the panel knows of the product, without a call: the self-check's result, the damaged channels, and
+    how many channels each finding of the last checks holds."""
     # Imported here: the API client, which the server profile uses, records its answers in this module.
+    from handlers_admin.channel_health import counts
     from handlers_admin.models import MirroredHandler
     from handlers_admin.server_profile import current
 
@@ -84,9 +86,10 @@ def product() -> dict[str, object]:
             "update_check": profile.update_check or "unknown",
             "update_checked": checked,
             "damaged_channels": MirroredHandler.objects.filter(damaged=True).count(),
+            "channel_health": counts(),
         }
     except DatabaseError:
-        return {"update_check": "unknown", "update_checked": None, "damaged_channels": None}
+        return {"update_check": "unknown", "update_checked": None, "damaged_channels": None, "channel_health": None}
 
 
 def report() -> tuple[dict[str, object], bool]:

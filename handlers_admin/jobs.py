@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from handlers_admin import audit, budget, creates, health, log_lines, services
+from handlers_admin import audit, budget, channel_health, creates, health, log_lines, services
 from handlers_admin.api import ApiError, NotDone, NotFound, RateLimited
-from handlers_admin.models import AuditEntry, Job, JobItem
+from handlers_admin.models import AuditEntry, Job, JobItem, MirroredHandler
 from handlers_admin.outcomes import Change
 from handlers_admin.roles import CHANGE, DELETE
 from handlers_admin.sealed import unseal
@@ -52,6 +52,11 @@ def start_bulk(actor: User, kind: str, handler_ids: Iterable[int]) -> Job:
         )
         enqueue(job)
     return job
+
+
+def start_check(actor: User) -> Job:
+    """A job checking every channel without sending anything: one item for each channel the copy knows."""
+    return start_bulk(actor, Kind.CHECK, MirroredHandler.objects.order_by("name", "id").values_list("id", flat=True))
 
 
 def enqueue(job: Job) -> None:
@@ -117,12 +122,59 @@ def process(job_id: int) -> None:
             job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]).update(
                 outcome=Outcome.FAILED, message=refusal, finished=timezone.now()
             )
+        if job.kind == Kind.CHECK:
+            _check_every_channel(job)
         for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
             if _cancel_requested(job):
                 break
             beat(job)
             _do(job, item, actor)
     _close(job)
+
+
+class _Cancelled(Exception):
+    """Raised from a check's progress to stop the checks still to come."""
+
+
+# A check of every channel says it is alive, and looks whether it was cancelled, after this many channels.
+CANCEL_LOOK_EVERY = 20
+
+
+def _check_every_channel(job: Job) -> None:
+    """Checks the account's channels as they are in the product now: an item is done with its finding in words,
+    skipped when its channel is gone; a channel created since the job started gets an item of its own."""
+    items = {item.handler_id: item for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING])}
+    done = set(job.items.exclude(outcome__in=[Outcome.PENDING, Outcome.SENDING]).values_list("handler_id", flat=True))
+    last = job.items.order_by("-position").values_list("position", flat=True).first() or 0
+    seen = 0
+
+    def checked(found: channel_health.Checked) -> None:
+        nonlocal last, seen
+        seen += 1
+        if seen % CANCEL_LOOK_EVERY == 0:
+            beat(job)
+            if _cancel_requested(job):
+                raise _Cancelled
+        item = items.pop(found.id, None)
+        if item is None and found.id in done:
+            return  # a retry of the failed items: this one was checked already
+        if item is None:
+            last += 1
+            item = JobItem.objects.create(
+                job=job, position=last, handler_id=found.id, name=found.name, handler_type=found.type
+            )
+        _finish(item, Outcome.DONE, f"{found.finding.health.label}: {found.words}")
+
+    try:
+        channel_health.check_everything(on_checked=checked)
+    except _Cancelled:
+        return  # the items left are marked cancelled when the job closes
+    except ApiError as e:
+        for item in items.values():
+            _finish(item, Outcome.FAILED, e.message)
+        return
+    for item in items.values():
+        _finish(item, Outcome.SKIPPED, _("It does not exist any more."))
 
 
 def _close(job: Job) -> None:
@@ -271,9 +323,9 @@ def progress(job: Job) -> Progress:
     counted = counts(job)
     left = counted["pending"] + counted["sending"]
     per_minute = max(1, budget.limit() - settings.API_BUDGET_RESERVE)
-    return Progress(
-        counts=counted, minutes_left=left / per_minute if left and job.status != Job.Status.CANCELLED else None
-    )
+    # A check's pace is the services', not the budget's: no time is foretold.
+    paced = job.kind != Kind.CHECK and job.status != Job.Status.CANCELLED
+    return Progress(counts=counted, minutes_left=left / per_minute if left and paced else None)
 
 
 def allowed_kinds(user: User | AnonymousUser) -> list[Job.Kind]:

@@ -2,7 +2,9 @@
 overview and exports cost no API calls and work alike on both published variants.
 
 One process at a time refreshes it, with ⌈N/1000⌉ list calls; every write through the panel patches it
-at once from the server's answer; a handler removed upstream disappears at the next refresh."""
+at once from the server's answer; a handler removed upstream disappears at the next refresh. Each refresh and
+each read of one handler records what was changed in the product meanwhile, and keeps each channel's real
+activity apart from the product's stamps of the panel's own changes (see product_changes)."""
 
 import logging
 import math
@@ -17,14 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_admin import budget, outcomes, server_profile
+from handlers_admin import budget, outcomes, product_changes, server_profile
 from handlers_admin.api import LARGEST_PAGE, ApiError, Handler, NotFound, State, api_client
 from handlers_admin.handler_types import is_damaged, shown_settings
-from handlers_admin.models import MirroredHandler, MirrorRefresh
+from handlers_admin.models import AuditEntry, Health, MirroredHandler, MirrorRefresh
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "mirror:refreshing"
+# When the last refresh really finished, while mark_stale has it look older.
+FINISHED_KEY = "mirror:finished"
 QUEUED_KEY = "mirror:refresh-queued"
 LOCK_SECONDS = 300
 # Refreshes may spend at most this share of the minute's budget, on average.
@@ -58,6 +62,7 @@ def _row(handler: Handler) -> MirroredHandler:
     )
 
 
+# A write's answer: the channel's real activity stays what it was.
 UPDATED_FIELDS = [
     "type",
     "name",
@@ -69,11 +74,34 @@ UPDATED_FIELDS = [
     "damaged",
     "fetched",
 ]
+# A read of the product.
+LEARNED_FIELDS = [*UPDATED_FIELDS, "real_activity"]
+
+
+@dataclass(frozen=True)
+class Copied(Handler):
+    """A handler as the mirror has it (secrets masked), with its real activity: the last that was not a change
+    made through this panel (see product_changes.real_activity); `last_activity` is the product's own date."""
+
+    real_activity: datetime | None = None
+    # What the last silent check found (see channel_health).
+    health: str = Health.UNCHECKED
+
+
+def copied(row: MirroredHandler) -> Copied:
+    return Copied(**vars(row.as_handler()), real_activity=row.real_activity, health=row.health)
+
+
+def activity(handler: Handler) -> datetime | None:
+    """The activity the table, its filters, the overview and exports go by: a copy's real activity; the product's
+    own date of a handler read from it."""
+    return handler.real_activity if isinstance(handler, Copied) else handler.last_activity
 
 
 def patch(handler: Handler) -> None:
-    """Writes what the server answered of one handler into the copy."""
-    _store([_row(handler)])
+    """Writes what the server answered to a change made through the panel into the copy. The channel's real
+    activity stays what it was (a new channel's: none): the product's stamp of the panel's change is not activity."""
+    _store([_row(handler)], fields=UPDATED_FIELDS)
 
 
 def patch_state(handler_id: int, state: State) -> None:
@@ -84,9 +112,23 @@ def remove(handler_id: int) -> None:
     MirroredHandler.objects.filter(id=handler_id).delete()
 
 
-def _store(rows: list[MirroredHandler]) -> None:
+def learn(handler: Handler) -> None:
+    """Writes what a read of the product says of one handler into the copy: its real activity follows what the
+    product says, and a change made in the product since the last refresh is recorded."""
+    _learn(product_changes.known([handler.id]), handler)
+
+
+def _learn(before: dict[int, product_changes.Known], handler: Handler) -> None:
+    row = _row(handler)
+    found = product_changes.compare(before, [row], gone=set(), last_refresh=_last_finished())
+    with transaction.atomic():
+        _store([row], fields=LEARNED_FIELDS)
+        AuditEntry.objects.bulk_create(found)
+
+
+def _store(rows: list[MirroredHandler], *, fields: list[str]) -> None:
     MirroredHandler.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["id"], update_fields=UPDATED_FIELDS, batch_size=500
+        rows, update_conflicts=True, unique_fields=["id"], update_fields=fields, batch_size=500
     )
 
 
@@ -96,12 +138,17 @@ def get(handler_id: int) -> MirroredHandler | None:
 
 def fetch(handler_id: int) -> Handler:
     """The handler as the product has it now (one call); the copy learns it, or forgets it when it is gone."""
+    # The copy as it was before the read: a write of the panel's patched in meanwhile is one its entry explains.
+    before = product_changes.known([handler_id])
     try:
         handler = api_client().get(handler_id)
     except NotFound:
-        remove(handler_id)
+        found = product_changes.compare(before, [], gone=set(before), last_refresh=_last_finished())
+        with transaction.atomic():
+            remove(handler_id)
+            AuditEntry.objects.bulk_create(found)
         raise
-    patch(handler)
+    _learn(before, handler)
     return handler
 
 
@@ -115,6 +162,15 @@ class Freshness:
 
 def last_refresh() -> MirrorRefresh | None:
     return MirrorRefresh.objects.first()
+
+
+def _last_finished() -> datetime | None:
+    """When the last whole refresh finished, as the product's changes since are looked for (see mark_stale)."""
+    last = last_refresh()
+    if last is None:
+        return None
+    kept = cache.get(FINISHED_KEY)
+    return max(datetime.fromisoformat(kept), last.finished) if isinstance(kept, str) else last.finished
 
 
 def refresh_interval(last: MirrorRefresh) -> float:
@@ -188,27 +244,42 @@ def _wait_for_first_refresh() -> Freshness:
 
 def refresh() -> int:
     """Reads every handler, 1000 a call, and makes the copy match; a scratch channel a self-check left behind
-    is deleted, never copied. Returns the calls made."""
+    is deleted, never copied. Records what was changed in the product since the previous refresh (none on the
+    first). Returns the calls made."""
+    since = _last_finished()
+    # The copy as it was before the list is read: a write of the panel's patched in meanwhile is one its entry
+    # explains, never a change of the product's.
+    before = product_changes.known()
     listed = list(api_client().list_all())
     calls = max(1, math.ceil(len(listed) / LARGEST_PAGE))
     handlers = [handler for handler in listed if not server_profile.is_scratch(handler.name)]
     for leftover in listed:
         if server_profile.leftover_scratch(leftover.name, leftover.created):
             calls += _delete_leftover(leftover.id)
-    seen = {handler.id for handler in handlers}
-    was_damaged = set(MirroredHandler.objects.filter(damaged=True).values_list("id", flat=True))
-    rows = [_row(handler) for handler in handlers]
+    # A handler a page shift listed twice is copied once.
+    rows = list({row.id: row for row in map(_row, handlers)}.values())
+    seen = {row.id for row in rows}
+    found = product_changes.compare(before, rows, gone=set(before) - seen, last_refresh=since)
     with transaction.atomic():
-        _store(rows)
+        _store(rows, fields=LEARNED_FIELDS)
         gone = set(MirroredHandler.objects.values_list("id", flat=True)) - seen
         gone_ids = sorted(gone)
         # In chunks, as databases limit how many parameters one query takes.
         for start in range(0, len(gone_ids), 500):
             MirroredHandler.objects.filter(id__in=gone_ids[start : start + 500]).delete()
+        AuditEntry.objects.bulk_create(found)
+        # After the entries: the next refresh's window starts where theirs ended.
         MirrorRefresh.objects.update_or_create(
-            pk=1, defaults={"finished": timezone.now(), "calls": calls, "count": len(handlers)}
+            pk=1, defaults={"finished": timezone.now(), "calls": calls, "count": len(rows)}
         )
-    log.info("mirror refreshed: %s handlers in %s calls", len(handlers), calls)
+    cache.delete(FINISHED_KEY)
+    log.info(
+        "mirror refreshed: %s handlers in %s calls, %s change(s) found made in the product",
+        len(rows),
+        calls,
+        len(found),
+    )
+    was_damaged = {handler_id for handler_id, was in before.items() if was.damaged}
     if newly_damaged := [row.id for row in rows if row.damaged and row.id not in was_damaged]:
         log.warning("mirror refresh: %s channel(s) newly damaged in the product: %s", len(newly_damaged), newly_damaged)
         server_profile.damage_seen(by_this_panel=False)
@@ -227,5 +298,8 @@ def _delete_leftover(handler_id: int) -> int:
 
 
 def mark_stale() -> None:
-    """After a change whose outcome could not be checked: the next page refreshes the copy first."""
+    """After a change whose outcome could not be checked: the next page refreshes the copy first. When the last
+    refresh really finished is kept aside, for the window of the changes the next one finds made in the product."""
+    if last := last_refresh():
+        cache.add(FINISHED_KEY, last.finished.isoformat(), None)
     MirrorRefresh.objects.update(finished=timezone.now() - timedelta(days=1))

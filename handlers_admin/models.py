@@ -36,6 +36,12 @@ class AuditEntry(models.Model):
         MEMBER_CHANGED = "member_changed", _("Changed a member's role")
         MEMBER_DISABLED = "member_disabled", _("Stopped a member signing in")
         MEMBER_ENABLED = "member_enabled", _("Let a member sign in again")
+        TYPE_LOST = "type_lost", _("Lost its type")
+
+    class Origin(models.TextChoices):
+        PANEL = "panel", _("Made in the panel")
+        # Found by a refresh of the mirror: the product's dashboard, another tool using the key, the product itself.
+        PRODUCT = "product", _("Made in the product")
 
     class Outcome(models.TextChoices):
         DONE = "done", _("Done")
@@ -62,6 +68,9 @@ class AuditEntry(models.Model):
     # outcome, {"code": "answered", "status": 404} (see words.entry_message).
     details = models.JSONField(_("details"), default=dict, blank=True)
     job = models.ForeignKey("Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL)
+    origin = models.CharField(_("made in"), max_length=8, choices=Origin, default=Origin.PANEL, db_index=True)
+    # For a change found in the product: it happened after `since` (the copy before) and before `created`.
+    since = models.DateTimeField(_("since"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -71,6 +80,17 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.handler_name}"
+
+
+class Health(models.TextChoices):
+    """What a silent check of a channel found."""
+
+    WORKING = "working", _("Working")
+    BROKEN = "broken", _("Broken")
+    REACHABLE = "reachable", _("Reachable, not tested")
+    WAITING = "waiting", _("Waiting for confirmation")
+    CANNOT_CHECK = "cannot_check", _("Cannot check")
+    UNCHECKED = "unchecked", _("Not checked yet")
 
 
 class MirroredHandler(models.Model):
@@ -90,6 +110,14 @@ class MirroredHandler(models.Model):
     damaged = models.BooleanField(default=False, db_index=True)
     # When the product last said what this handler is (a refresh, a read or a write's answer).
     fetched = models.DateTimeField(null=True, blank=True)
+    # The last activity that was not a change made through the panel: the product stamps `last_activity` on
+    # every update, the panel's own switches included, which would make a channel being cleaned up look active.
+    real_activity = models.DateTimeField(null=True, db_index=True)
+    # The last silent check of the channel (see channel_checks): its finding, what it found as a code and
+    # values put into words when shown (never a secret), and when.
+    health = models.CharField(max_length=12, choices=Health, default=Health.UNCHECKED, db_index=True)
+    health_details = models.JSONField(default=dict, blank=True)
+    health_checked = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         default_permissions = ()
@@ -132,6 +160,7 @@ class Job(models.Model):
         DISABLE = "disable", _("Switch off")
         DELETE = "delete", _("Delete")
         IMPORT = "import", _("Import")
+        CHECK = "check", _("Check every channel")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting for the worker")

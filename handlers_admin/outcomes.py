@@ -4,16 +4,15 @@ also settle, after each refresh of the mirror, the audit entries still unknown."
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from handlers_admin import audit
 from handlers_admin.api import Handler, State
+from handlers_admin.audit import CLOCK_MARGIN
 from handlers_admin.handler_types import NAME_MAX_LENGTH
 from handlers_admin.models import AuditEntry, MirroredHandler
 
 Action = AuditEntry.Action
-# How far a server's clock and the panel's may disagree when a create is looked for by its time.
-CLOCK_MARGIN = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, kw_only=True)

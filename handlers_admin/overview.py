@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.urls import reverse
 
 from handlers_admin.api import Handler, State
+from handlers_admin.mirror import activity
 from handlers_admin.table import CONDITIONS, DAMAGED, STALE, ListQuery, activity_choices, querystring
 from handlers_admin.words import channel_count, state_count, type_label
 
@@ -44,9 +45,9 @@ class Overview:
 
 
 def is_idle(handler: Handler, *, since: datetime) -> bool:
-    """No activity since then, and in existence since then (as the table's idle filters count)."""
-    if handler.last_activity is not None:
-        return handler.last_activity < since
+    """No real activity since then, and in existence since then (as the table's idle filters count)."""
+    if (last := activity(handler)) is not None:
+        return last < since
     return handler.created is not None and handler.created < since
 
 
@@ -71,7 +72,7 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
     stale_before = now - timedelta(days=stale_after_days)
     stale = sorted(
         (h for h in handlers if h.state == State.ON and is_idle(h, since=stale_before)),
-        key=lambda h: (h.last_activity is not None, h.last_activity or h.created or now),
+        key=lambda h: (activity(h) is not None, activity(h) or h.created or now),
     )
     return Overview(
         total=len(handlers),

@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 
 from handlers_admin.api import Handler, State
 from handlers_admin.handler_types import changeable_types, is_damaged, is_hidden, shown_settings
+from handlers_admin.mirror import Copied, activity
+from handlers_admin.models import Health
 from handlers_admin.server_profile import product_page
 from handlers_admin.words import Clock, Moment, field_label, icon_name, type_label
 
@@ -62,8 +64,12 @@ class TableRow:
     edit_url: str
     # The product's own page for it, where changes work whatever its API does.
     product_url: str
+    # The real activity of a copy: changes made through the panel do not count (see mirror.activity).
     last_activity: Moment | None
     created: Moment | None
+    # What the last silent check found: a Health value, and its label.
+    health: str
+    health_label: str
 
 
 class RowMaker:
@@ -77,6 +83,7 @@ class RowMaker:
         self.edit_url = _url_shape("handler_edit", prefix)
         self.product_url = product_page(0).removesuffix("0") + "{}"
         self.state_labels = {state: str(state.label) for state in State}
+        self.health_labels = {health.value: str(health.label) for health in Health}
         self.no_name = gettext("(no name)")
         self.type_labels: dict[str, str] = {}
         self.selected = selected
@@ -85,6 +92,7 @@ class RowMaker:
     def row(self, handler: Handler) -> TableRow:
         slug = handler.type
         damaged = is_damaged(handler)
+        health = handler.health if isinstance(handler, Copied) else Health.UNCHECKED
         if slug not in self.type_labels:
             self.type_labels[slug] = type_label(slug)
         return TableRow(
@@ -104,8 +112,10 @@ class RowMaker:
             toggle_url=self.toggle_url.format(handler.id),
             edit_url=self.edit_url.format(handler.id),
             product_url=self.product_url.format(handler.id),
-            last_activity=self.clock.moment(handler.last_activity),
+            last_activity=self.clock.moment(activity(handler)),
             created=self.clock.moment(handler.created),
+            health=health,
+            health_label=self.health_labels[health],
         )
 
 

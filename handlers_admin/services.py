@@ -49,7 +49,7 @@ def all_handlers(query: ListQuery | None = None) -> tuple[list[Handler], mirror.
     """Every handler matching the query, from the mirror (secrets masked), and how fresh that copy is."""
     freshness = mirror.ensure_fresh()
     rows = (query or ListQuery()).handlers(timezone.now())
-    return [row.as_handler() for row in rows], freshness
+    return [mirror.copied(row) for row in rows], freshness
 
 
 def refresh_mirror() -> mirror.Freshness:
@@ -78,7 +78,7 @@ def handler_to_show(handler_id: int) -> Shown:
     if _is_old(row.fetched) and budget.limit() - budget.used() > settings.API_BUDGET_RESERVE:
         last = mirror.last_refresh()
         mirror.refresh_later(handler_id if last and last.calls > 1 else None)
-    return Shown(handler=row.as_handler(), as_of=row.fetched)
+    return Shown(handler=mirror.copied(row), as_of=row.fetched)
 
 
 def _mirror_row(handler_id: int) -> MirroredHandler:
@@ -97,7 +97,7 @@ def _is_old(moment: datetime | None) -> bool:
 def handler_from_mirror(handler_id: int) -> Handler | None:
     """The handler as the mirror has it, secrets masked; None when the mirror does not know it."""
     row = mirror.get(handler_id)
-    return row.as_handler() if row else None
+    return mirror.copied(row) if row else None
 
 
 def handlers_from_mirror(handler_ids: list[int]) -> list[Handler]:

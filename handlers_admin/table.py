@@ -18,22 +18,23 @@ from django.utils.translation import ngettext_lazy
 
 from handlers_admin.api import Handler
 from handlers_admin.handler_types import HANDLER_TYPES, types_for
-from handlers_admin.mirror import fold
-from handlers_admin.models import MirroredHandler
+from handlers_admin.mirror import copied, fold
+from handlers_admin.models import Health, MirroredHandler
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
 DEFAULT_PER_PAGE = 25
-# The sort keys of the URL (the API's names where it has one) and the mirror's columns they sort by.
+# The sort keys of the URL (the API's names where it has one) and the mirror's columns they sort by. Activity is
+# the real one, without the product's stamps of changes made through the panel (see product_changes).
 ORDER_FIELDS = {
     "notification_handler_id": "id",
     "name": "folded_name",
     "type": "type",
     "is_enabled": "state",
     "datetime": "created",
-    "last_datetime": "last_activity",
+    "last_datetime": "real_activity",
 }
 
 
@@ -101,6 +102,8 @@ class ListQuery:
     activity: str = ""
     # What is wrong with the channels shown: "damaged" (see CONDITIONS), or "" for any.
     condition: str = ""
+    # What the last silent check found (a Health value), or "" for any.
+    health: str = ""
     order_by: str = ""
     order_type: str = ""
     # How many rows the pages from this one on start earlier than their number says: rows switched on an
@@ -120,6 +123,7 @@ class ListQuery:
                 self.datetime_end,
                 self.activity,
                 self.condition,
+                self.health,
             )
             if value not in ("", None)
         )
@@ -155,15 +159,17 @@ class ListQuery:
         if self.datetime_end:
             rows = rows.filter(created__lte=self.datetime_end)
         if self.activity == NEVER_ACTIVE:
-            rows = rows.filter(last_activity__isnull=True)
+            rows = rows.filter(real_activity__isnull=True)
         elif preset := activity_preset(self.activity):
             since = now - timedelta(days=preset.days)
             if preset.idle:
-                rows = rows.filter(Q(last_activity__lt=since) | Q(last_activity__isnull=True, created__lt=since))
+                rows = rows.filter(Q(real_activity__lt=since) | Q(real_activity__isnull=True, created__lt=since))
             else:
-                rows = rows.filter(last_activity__gte=since)
+                rows = rows.filter(real_activity__gte=since)
         if self.condition == DAMAGED:
             rows = rows.filter(damaged=True)
+        if self.health in Health.values:
+            rows = rows.filter(health=self.health)
         column = ORDER_FIELDS.get(self.order_by)
         if column is None:
             return rows.order_by("-id")
@@ -208,7 +214,7 @@ def read_page(query: ListQuery) -> tuple[ListQuery, TablePage]:
     if query.page > total_pages:
         query = replace(query, page=total_pages, shift=0)
     start = max(0, (query.page - 1) * query.results_per_page - query.shift)
-    items = [row.as_handler() for row in rows[start : start + query.results_per_page]]
+    items: list[Handler] = [copied(row) for row in rows[start : start + query.results_per_page]]
     return query, TablePage(items=items, total=total, total_pages=total_pages, start=start)
 
 
@@ -257,11 +263,16 @@ TABLE_COLUMNS = (
     Column(title=_("Type"), order_by="type", optional=True),
     Column(title=_("Status"), order_by="is_enabled"),
     Column(
+        title=_("Health"),
+        optional=True,
+        help=_("What the last check found, asking the service without sending anything."),
+    ),
+    Column(
         title=_("Last activity"),
         order_by="last_datetime",
         # On phones it shows under the name instead.
         optional=True,
-        help=_("The last time the product recorded activity on this channel: on most servers, its last change."),
+        help=_("The last activity on this channel, not counting changes made through this panel."),
     ),
     Column(title=_("Created"), order_by="datetime", optional=True),
 )

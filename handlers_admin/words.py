@@ -1,6 +1,6 @@
 """The panel's words for what it shows: type and field labels, relative times, counts of channels, a label with
-its value, what a recorded change was, what a test send found, and what a check found of a change whose answer
-never came."""
+its value, what a recorded change was, what a test send or a silent check of a channel found, and what a check
+found of a change whose answer never came."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -212,6 +212,105 @@ def describe_test(details: Mapping[str, object], handler_type: str) -> str:
         return _answered(status, values) if isinstance(status, int) else ""
     phrase = _TEST_WORDS.get(str(code))
     return str(phrase) % values if phrase else ""
+
+
+# What a silent check found, by the code its finding keeps (channel_checks.Finding.details); "refused" is said by
+# its reason or its status, "mail_server" and "no_mail_server" by their record or reason, and the guard's codes
+# by describe_test's words.
+_CHECK_WORDS: dict[str, "StrPromise"] = {
+    "webhook_known": _("%(service)s knows this webhook; nothing was posted."),
+    "bot_sees_chat": _("The bot's token is valid and the bot can see the chat; nothing was sent."),
+    "keys_accepted": _("%(service)s accepts the keys; nothing was posted."),
+    "valid_number": _("This is a valid phone number."),
+    "invalid_number": _("This is not a valid phone number."),
+    "in_app": _("Nothing to check: the product shows these itself."),
+    "reachable": _("Reachable; not tested, because a test would trigger it."),
+    "waiting": _("Waiting for the address's owner to confirm it."),
+    "missing_setting": _("%(field)s is empty."),
+    "redirected": _(
+        "%(service)s answered with a redirect (%(status)s). The panel does not follow redirects, so it could not check."
+    ),
+    "service_problem": _("%(service)s had a problem on its side (%(status)s). Try again later."),
+    "slow_down": _("%(service)s asked the panel to slow down. Try again later."),
+    "unexpected_answer": _("%(service)s gave an answer the panel does not understand (%(status)s)."),
+    "dns_timed_out": _("The mail domain could not be looked up within %(seconds)s s."),
+    "dns_failed": _("The mail domain could not be looked up: the DNS servers did not answer properly."),
+    "damaged": _("The product no longer has this channel's type or settings."),
+    "uncheckable": _("The panel does not know how to check this type."),
+    "check_failed": _("The check failed on the panel's side."),
+}
+_MAIL_SERVER_WORDS: dict[str, "StrPromise"] = {
+    "MX": _("The domain has a mail server."),
+    "A": _("The domain has no mail server record, but an address that mail goes to."),
+    "AAAA": _("The domain has no mail server record, but an address that mail goes to."),
+}
+_NO_MAIL_SERVER_WORDS: dict[str, "StrPromise"] = {
+    "no_domain": _("The address's domain does not exist."),
+    "null_mx": _("The domain says it takes no mail (null MX)."),
+    "no_records": _("The domain has no mail server and no address."),
+}
+# What a service said when it refused a check, by the reason channel_checks found in its answer; "said" is the
+# service's own short words, kept only from a known set.
+_REFUSAL_WORDS: dict[str, "StrPromise"] = {
+    "unknown_webhook": _("%(service)s says the webhook does not exist (%(said)s)."),
+    "invalid_webhook_token": _("%(service)s says the webhook's token is not valid (%(said)s)."),
+    "no_service": _("%(service)s says the webhook does not exist or was removed."),
+    "no_service_id": _("%(service)s says the webhook does not exist or was removed."),
+    "no_team": _("%(service)s says the workspace no longer exists."),
+    "team_disabled": _("%(service)s says the workspace was disabled."),
+    "invalid_token": _("%(service)s says the webhook's token is not valid."),
+    "action_prohibited": _("%(service)s says an administrator has blocked the webhook."),
+    "channel_not_found": _("%(service)s says the channel does not exist."),
+    "channel_is_archived": _("%(service)s says the channel was archived."),
+    "posting_to_general_channel_denied": _("%(service)s says only some members may post to this channel."),
+    "space_removed": _("%(service)s says the space or its webhook was removed (%(status)s)."),
+    "bad_key": _("%(service)s says the webhook's key is not valid (%(status)s)."),
+    "token_invalid": _("%(service)s says the bot's token is not valid (%(status)s)."),
+    "chat_not_found": _("%(service)s says the chat does not exist, or the bot was never added to it (%(said)s)."),
+    "bot_kicked": _("%(service)s says the bot was removed from the chat (%(said)s)."),
+    "bot_blocked": _("%(service)s says the person blocked the bot (%(said)s)."),
+    "not_member": _("%(service)s says the bot is not a member of the chat (%(said)s)."),
+    "chat_deleted": _("%(service)s says the chat was deleted (%(said)s)."),
+    "user_deactivated": _("%(service)s says the person's account was deactivated (%(said)s)."),
+    "keys_refused": _("%(service)s did not accept the keys (%(status)s)."),
+}
+
+
+def _refusal(values: dict[str, object]) -> str:
+    phrase = _REFUSAL_WORDS.get(str(values.get("reason", "")))
+    if phrase:
+        return str(phrase) % values
+    status = values.get("status")
+    if status in (401, 403):
+        return gettext("%(service)s refused the check: the address, token or key is not valid (%(status)s).") % values
+    if status in (404, 410):
+        return gettext("%(service)s says this address no longer exists (%(status)s).") % values
+    return gettext("%(service)s refused the check (%(status)s).") % values
+
+
+def describe_check(details: Mapping[str, object], handler_type: str) -> str:
+    """What a silent check found, in words, from its code and values: "Slack says the channel was archived.";
+    "" for a code this panel does not know."""
+    code = str(details.get("code", ""))
+    values: dict[str, object] = {"service": test_service(handler_type), "said": "", "status": ""} | {
+        key: value for key, value in details.items() if key != "code"
+    }
+    phrase: StrPromise | None
+    match code:
+        case "refused":
+            return _refusal(values)
+        case "mail_server":
+            phrase = _MAIL_SERVER_WORDS.get(str(values.get("record", "")))
+        case "no_mail_server":
+            phrase = _NO_MAIL_SERVER_WORDS.get(str(values.get("reason", "")))
+        case "missing_setting":
+            values["field"] = field_label(str(values.get("field", "")))
+            phrase = _CHECK_WORDS[code]
+        case _:
+            phrase = _CHECK_WORDS.get(code)
+    if phrase:
+        return str(phrase) % values
+    return describe_test(details, handler_type)
 
 
 def entry_message(entry: AuditEntry) -> str:

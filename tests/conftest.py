@@ -190,7 +190,8 @@ def member_page(page, live_server):
 
 @pytest.fixture
 def mirrored(db):
-    """Puts handlers (as the API's JSON) into the panel's mirror, refreshed just now, so no page refreshes it."""
+    """Puts handlers (as the API's JSON) into the panel's mirror as read from the product, refreshed just now, so no
+    page refreshes it."""
     from django.utils import timezone
 
     from handlers_admin import mirror
@@ -199,7 +200,7 @@ def mirrored(db):
 
     def put(*items: dict) -> None:
         for item in items:
-            mirror.patch(answers.handler(item))
+            mirror.learn(answers.handler(item))
         MirrorRefresh.objects.update_or_create(
             pk=1, defaults={"finished": timezone.now(), "calls": 1, "count": len(items)}
         )

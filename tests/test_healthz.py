@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from handlers_admin import health
+from handlers_admin.models import Health
 
 
 @pytest.mark.django_db
@@ -26,6 +27,7 @@ def test_healthz_reports_each_part_without_secrets(client: Client) -> None:
         "api": "unknown",
         "update_check": "keeps",
         "damaged_channels": 0,
+        "channel_health": {health: 0 for health in Health.values},
     }
     assert checked and settings.API_KEY not in response.text
 

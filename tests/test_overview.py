@@ -35,7 +35,7 @@ KNOWN = [
 @pytest.fixture
 def known(db) -> list[Handler]:
     for item in KNOWN:
-        mirror.patch(item)
+        mirror.learn(item)
     return KNOWN
 
 

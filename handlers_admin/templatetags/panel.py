@@ -8,12 +8,14 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from handlers_admin import words
 from handlers_admin.handler_types import types_for
+from handlers_admin.models import AuditEntry
 from handlers_admin.rows import TableRow
 
 register = template.Library()
@@ -46,6 +48,20 @@ def labelled(label: object, value: object, *, strong: bool = False) -> SafeStrin
     when `strong`. As in blocktranslate, the values are escaped and the translation is not."""
     shown = format_html("<strong>{}</strong>", label) if strong else conditional_escape(str(label))
     return SafeString(words.labelled(shown, conditional_escape(str(value))))
+
+
+@register.filter
+def found_between(entry: AuditEntry) -> str:
+    """When a change found in the product was made, in the reader's time zone and language: "between 10:02 and
+    10:05", with the dates when the two are on different days, and the seconds when they are within one minute."""
+    if entry.since is None:
+        return ""
+    start, end = timezone.localtime(entry.since), timezone.localtime(entry.created)
+    style = "TIME_FORMAT" if start.date() == end.date() else "SHORT_DATETIME_FORMAT"
+    shown = [formats.date_format(moment, style) for moment in (start, end)]
+    if shown[0] == shown[1]:
+        shown = [formats.date_format(moment, "H:i:s") for moment in (start, end)]
+    return gettext("between %(start)s and %(end)s") % {"start": shown[0], "end": shown[1]}
 
 
 register.filter("type_label", words.type_label)
@@ -94,7 +110,15 @@ def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: b
     shapes: dict[tuple[object, ...], str] = {}
     rendered = []
     for row in rows:
-        kind = (row.state, row.changeable, row.damaged, row.selected, row.last_activity is None, row.created is None)
+        kind = (
+            row.state,
+            row.changeable,
+            row.damaged,
+            row.selected,
+            row.last_activity is None,
+            row.created is None,
+            row.health,
+        )
         if (shape := shapes.get(kind)) is None:
             shape = shapes[kind] = _shape(flags, row)
         name = html.escape(row.name)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_admin import creates, send_test, server_profile, services
+from handlers_admin import channel_health, creates, send_test, server_profile, services
 from handlers_admin.api import ApiError, Handler, Unconfirmed
 from handlers_admin.budget import whole_number
 from handlers_admin.forms import HandlerForm
@@ -47,8 +47,13 @@ def handler_detail(request: HttpRequest, shown: services.Shown) -> HttpResponse:
         "can_recreate": edit.recreate_key(handler.id) in request.session,
         "type_refused": server_profile.refused_types().get(handler.type, ""),
         "update_refusal": services.known_update_refusal(),
-    }
+    } | _health_context(handler.id)
     return render(request, "handlers_admin/handler_detail.html", context)
+
+
+def _health_context(handler_id: int) -> dict[str, object]:
+    health = channel_health.last_check(handler_id)
+    return {"health": health, "health_row": {"health": health.health.value, "health_label": health.health.label}}
 
 
 def _form_current(handler_id: int | None) -> Handler | ApiError | None:
@@ -154,6 +159,18 @@ def handler_delete(request: HtmxRequest, shown: services.Shown) -> HttpResponse:
         target = reverse("handler_list")
     # From the dialog, the whole browser moves on, not just the dialog's form.
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+@with_handler
+def handler_check(request: HtmxRequest, handler: Handler) -> HttpResponse:
+    """Checks the channel without sending anything, with its stored settings read fresh from the API."""
+    checked = channel_health.check_one(handler)
+    if not request.htmx:
+        messages.info(request, f"{checked.finding.health.label}: {checked.words}")
+        return redirect("handler_detail", handler_id=handler.id)
+    return render(request, "handlers_admin/handler_detail.html#health", _health_context(handler.id))
 
 
 def test_result(request: HttpRequest, result: send_test.TestResult) -> HttpResponse:

@@ -86,6 +86,16 @@ def job_create(request: HttpRequest) -> HttpResponse:
     return redirect("job_detail", job_id=job.pk)
 
 
+@require_POST
+@permission_required(CHANGE, raise_exception=True)
+def check_all(request: HttpRequest) -> HttpResponse:
+    """Starts a check of every channel, or shows the one already under way."""
+    if running := Job.objects.filter(kind=Job.Kind.CHECK, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).first():
+        messages.info(request, _("A check of every channel is already under way."))
+        return redirect("job_detail", job_id=running.pk)
+    return redirect("job_detail", job_id=jobs.start_check(member_of(request)).pk)
+
+
 # Pasted text holds the secrets of its rows: error reports carry none of what this page posts.
 @sensitive_post_parameters()
 @never_cache

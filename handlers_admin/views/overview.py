@@ -7,25 +7,30 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from handlers_admin import audit as audit_trail
-from handlers_admin import services
+from handlers_admin import channel_health, services
 from handlers_admin.forms import AuditFilterForm
-from handlers_admin.overview import summarize
+from handlers_admin.models import Health
+from handlers_admin.overview import summarize, table_url
 from handlers_admin.rows import table_rows
 from handlers_admin.table import ListQuery, header_cells
 from handlers_admin.views.access import HtmxRequest
 
-# The first of the stale handlers; a link opens the table with all.
+# The first of the stale and of the broken handlers; a link opens the table with all.
 STALE_SHOWN = 20
 AUDIT_PER_PAGE = 25
 
 
 def overview(request: HttpRequest) -> HttpResponse:
     handlers, freshness = services.all_handlers()
+    broken, broken_count = channel_health.broken(most=STALE_SHOWN)
     summary = summarize(handlers, now=timezone.now(), stale_after_days=settings.STALE_AFTER_DAYS)
     context = {
         "overview": summary,
         "freshness": freshness,
         "stale": table_rows(summary.stale[:STALE_SHOWN]),
+        "broken": broken,
+        "broken_count": broken_count,
+        "broken_url": table_url(ListQuery(health=Health.BROKEN)),
         "updates_refused": services.known_update_refusal(),
         "columns": header_cells(ListQuery(), sortable=False),
     }
