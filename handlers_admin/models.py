@@ -37,6 +37,9 @@ class AuditEntry(models.Model):
         MEMBER_DISABLED = "member_disabled", _("Stopped a member signing in")
         MEMBER_ENABLED = "member_enabled", _("Let a member sign in again")
         TYPE_LOST = "type_lost", _("Lost its type")
+        DETAILS = "details", _("Changed labels, owner or notes")
+        MEMBER_PASSWORD_RESET = "member_password", _("Reset a member's password")
+        MEMBER_REMOVED = "member_removed", _("Removed a member")
 
     class Origin(models.TextChoices):
         PANEL = "panel", _("Made in the panel")
@@ -138,6 +141,42 @@ class MirroredHandler(models.Model):
         )
 
 
+class Label(models.Model):
+    """A word the team files channels under ("billing", "eu", "customer-acme"); one label whatever its case."""
+
+    name = models.CharField(_("label"), max_length=40)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(models.functions.Lower("name"), name="label_name_unique_in_any_case")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelDetails(models.Model):
+    """What the team knows of a channel that the product has no room for, kept here and never sent to it. It goes
+    with the mirror's row: a channel deleted in the product loses its details at the refresh that finds it gone."""
+
+    channel = models.OneToOneField(MirroredHandler, primary_key=True, on_delete=models.CASCADE, related_name="details")
+    labels = models.ManyToManyField(Label, blank=True, related_name="channels", verbose_name=_("labels"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_channels",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"details of {self.channel_id}"
+
+
 class MirrorRefresh(models.Model):
     """When the mirror was last brought up to date; one row."""
 
@@ -178,6 +217,10 @@ class Job(models.Model):
     # Set by the worker as it works: a job whose worker stopped is taken up again by the next worker.
     heartbeat = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # The switch job this one undoes.
+    undoes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by", verbose_name=_("undoes")
+    )
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from handlers_admin.views import connection, edit, handler, jobs, members, overview, site, table
+from handlers_admin.views import connection, details, edit, handler, jobs, members, overview, site, table
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handler_list"), name="home"),
@@ -23,6 +23,8 @@ urlpatterns = [
     path("handlers/<int:handler_id>/delete/", handler.handler_delete, name="handler_delete"),
     path("handlers/<int:handler_id>/test/", handler.handler_send_test, name="handler_send_test"),
     path("handlers/<int:handler_id>/check/", handler.handler_check, name="handler_check"),
+    path("handlers/<int:handler_id>/details/", details.handler_details, name="handler_details"),
+    path("handlers/selection/details/", details.selection_details, name="selection_details"),
     path("handlers/check/", jobs.check_all, name="check_all"),
     path("handlers/<int:handler_id>/recreate/", edit.handler_recreate, name="handler_recreate"),
     path("handlers/import/", jobs.handler_import, name="handler_import"),
@@ -34,9 +36,12 @@ urlpatterns = [
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),
+    path("jobs/<int:job_id>/undo/", jobs.job_undo, name="job_undo"),
     path("members/", members.member_list, name="member_list"),
     path("members/<int:member_id>/role/", members.member_role, name="member_role"),
     path("members/<int:member_id>/access/", members.member_access, name="member_access"),
+    path("members/<int:member_id>/password/", members.member_password, name="member_password"),
+    path("members/<int:member_id>/remove/", members.member_remove, name="member_remove"),
     path("connection/", connection.connection, name="connection"),
     path("connection/check/", connection.connection_check, name="connection_check"),
 ]

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -136,3 +136,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(imports.template_csv(variant=settings.API_VARIANT), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="channels-import-template.csv"'
     return response
+
+
+def job_undo(request: HttpRequest, **kwargs: int) -> HttpResponse:
+    raise Http404  # placeholder until built

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -67,3 +67,11 @@ def member_access(request: HttpRequest, member_id: int) -> HttpResponse:
         text = _("%(name)s can sign in again.") if allowed else _("%(name)s can no longer sign in.")
         messages.success(request, text % {"name": member.get_username()})
     return redirect("member_list")
+
+
+def member_password(request: HttpRequest, **kwargs: int) -> HttpResponse:
+    raise Http404  # placeholder until built
+
+
+def member_remove(request: HttpRequest, **kwargs: int) -> HttpResponse:
+    raise Http404  # placeholder until built
