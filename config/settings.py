@@ -127,6 +127,8 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 USE_TZ = True
+# A web address written without its scheme in a channel's notes becomes an https:// link (Django's coming default).
+URLIZE_ASSUME_HTTPS = True
 # Shown to a member whose browser has not told its own time zone yet.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 

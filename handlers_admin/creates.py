@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from django.core.cache import cache
 from django.utils import timezone
 
-from handlers_admin import audit, mirror, server_profile
+from handlers_admin import audit, channel_details, mirror, server_profile
 from handlers_admin.api import ApiError, Handler, NotDone, OutcomeUnknown, Refused, State, WriteAnswer, api_client
 from handlers_admin.audit import Action
 from handlers_admin.models import AuditEntry
@@ -74,7 +74,9 @@ def create_once(actor: Actor, fields: dict[str, str], *, token: str) -> Submissi
 
 def create_recorded(actor: Actor, fields: dict[str, str]) -> tuple[WriteAnswer | None, AuditEntry]:
     """Creates a handler, recorded in the audit trail and the mirror. The answer is None when it never came:
-    the entry then says "not confirmed" until a look at the list settles it (see created_since)."""
+    the entry then says "not confirmed" until a look at the list settles it (see created_since). The panel's own
+    details of the channel (an import row's labels, owner and notes) are never sent: see channel_details."""
+    fields = channel_details.product_fields(fields)
     try:
         with audit.recorded(
             actor,

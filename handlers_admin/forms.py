@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from handlers_admin import channel_details
 from handlers_admin.api import Handler, State
 from handlers_admin.handler_types import (
     ALL_FIELDS,
@@ -112,6 +113,19 @@ class HandlerFilterForm(forms.Form):
         choices=[("", _("Any health")), *Health.choices],
         error_messages={"invalid_choice": _("“%(value)s” is not a finding of the checks, so every channel is shown.")},
     )
+    label = forms.CharField(
+        label=_("Label"),
+        required=False,
+        max_length=200,
+        # The labels in use are offered by the page's datalist (see the detail_suggestions tag).
+        widget=forms.TextInput(attrs={"type": "search", "list": "label-suggestions", "autocomplete": "off"}),
+    )
+    owner = forms.ChoiceField(
+        label=_("Owner"),
+        required=False,
+        widget=Select,
+        error_messages={"invalid_choice": _("No member is called “%(value)s”, so every owner's channels are shown.")},
+    )
     datetime_start = IsoDateTimeField(label=_("Created from"), required=False, error_messages={"invalid": NOT_A_DATE})
     datetime_end = IsoDateTimeField(
         label=_("Created until"),
@@ -127,13 +141,15 @@ class HandlerFilterForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9, widget=forms.HiddenInput)
     shift = forms.IntegerField(required=False, min_value=0, max_value=1000, widget=forms.HiddenInput)
 
-    def __init__(self, data: Any = None, *, types: list[tuple[str, str]]) -> None:
-        """`types` are the type filter's choices (see table.type_choices)."""
+    def __init__(self, data: Any = None, *, types: list[tuple[str, str]], members: list[str] | None = None) -> None:
+        """`types` are the type filter's choices (see table.type_choices); `members` the owner filter's usernames."""
         if data is not None and data.get("results_per_page") not in [str(n) for n in PER_PAGE_CHOICES]:
             data = data.copy()
             data["results_per_page"] = str(DEFAULT_PER_PAGE)  # corrected, and shown as what is in use
         super().__init__(data)
         cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type")), *types]
+        owners = [("", _("Any owner")), *((name, name) for name in members or [])]
+        cast(forms.ChoiceField, self.fields["owner"]).choices = owners
         cast(forms.ChoiceField, self.fields["activity"]).choices = [("", _("Any activity")), *activity_choices()]
 
     def clean(self) -> dict[str, Any]:
@@ -169,6 +185,65 @@ WIDGETS = {
 }
 
 
+def details_fields() -> dict[str, forms.Field]:
+    """The fields of a channel's details, which the panel keeps and never sends to the product. The labels and
+    members in use are offered by the page's datalists (see the detail_suggestions tag)."""
+    return {
+        "labels": forms.CharField(
+            label=_("Labels"),
+            required=False,
+            max_length=2000,
+            error_messages={"max_length": TOO_LONG},
+            help_text=_("Words to find it by, separated by commas, like “billing, eu”."),
+            widget=forms.TextInput(attrs={"list": "label-suggestions", "autocomplete": "off"}),
+        ),
+        "owner": forms.CharField(
+            label=_("Owner"),
+            required=False,
+            max_length=150,
+            help_text=_("The member who looks after it, by username; leave blank for none."),
+            widget=forms.TextInput(attrs={"list": "member-names", "autocomplete": "off", "spellcheck": "false"}),
+        ),
+        "notes": forms.CharField(
+            label=_("Notes"),
+            required=False,
+            max_length=channel_details.NOTES_MAX_LENGTH,
+            error_messages={"max_length": TOO_LONG},
+            help_text=_("For the team, in plain text; web addresses become links."),
+            widget=forms.Textarea(attrs={"rows": 3}),
+        ),
+    }
+
+
+class DetailsCleaning:
+    """The checks of a channel's details, for a form that has their fields (see details_fields)."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_labels(self) -> tuple[str, ...]:
+        return channel_details.parse_labels(self.cleaned_data.get("labels", ""))
+
+    def clean_owner(self) -> str:
+        owner = channel_details.find_member(self.cleaned_data.get("owner", ""))
+        return owner.username if owner else ""
+
+    def details(self) -> channel_details.Details:
+        """The details asked for; only once the form is valid."""
+        return channel_details.Details(
+            labels=self.cleaned_data.get("labels") or (),
+            owner=self.cleaned_data.get("owner") or "",
+            notes=self.cleaned_data.get("notes") or "",
+        )
+
+
+class DetailsForm(DetailsCleaning, forms.Form):
+    """A channel's labels, owner and notes, on its page."""
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields |= details_fields()
+
+
 class TypePicker(forms.RadioSelect):
     """Radios named by their type's label alone, with the description as their description."""
 
@@ -178,8 +253,9 @@ class TypePicker(forms.RadioSelect):
         return option
 
 
-class HandlerForm(forms.Form):
-    """Name, type and every type's fields under the API's names; only the chosen type's are validated.
+class HandlerForm(DetailsCleaning, forms.Form):
+    """Name, type and every type's fields under the API's names; only the chosen type's are validated. Then the
+    channel's details (labels, owner, notes), which the panel keeps and never sends (see `api_fields`).
 
     Editing (`current` given): a secret left blank keeps the stored value, unless the type changes.
     """
@@ -225,6 +301,7 @@ class HandlerForm(forms.Form):
                 else spec.help_text,
                 widget=WIDGETS[spec.kind](),
             )
+        self.fields |= details_fields()
 
     @property
     def chosen_type(self) -> HandlerType | None:
@@ -299,6 +376,30 @@ class HandlerForm(forms.Form):
             if value := self.cleaned_data.get(spec.name):
                 fields[spec.name] = value
         return fields
+
+
+class BulkDetailsForm(forms.Form):
+    """A change of the details of every channel of the selection: a label added or removed, the owner set."""
+
+    ADD_LABEL, REMOVE_LABEL, SET_OWNER = "add_label", "remove_label", "set_owner"
+
+    action = forms.ChoiceField(choices=[(ADD_LABEL, ADD_LABEL), (REMOVE_LABEL, REMOVE_LABEL), (SET_OWNER, SET_OWNER)])
+    label = forms.CharField(label=_("Label"), required=False, max_length=200)
+    owner = forms.CharField(label=_("Owner"), required=False, max_length=150)
+
+    def clean_label(self) -> str:
+        return channel_details.clean_label(self.cleaned_data.get("label", ""))
+
+    def clean_owner(self) -> str:
+        owner = channel_details.find_member(self.cleaned_data.get("owner", ""))
+        return owner.username if owner else ""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("action") in (self.ADD_LABEL, self.REMOVE_LABEL) and cleaned.get("label") == "":
+            self.add_error("label", _("Write the label."))
+        return cleaned
 
 
 class ToggleForm(forms.Form):

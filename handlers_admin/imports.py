@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from handlers_admin import jobs
+from handlers_admin import channel_details, jobs
 from handlers_admin.forms import HandlerForm
 from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES, HandlerType, types_for
 from handlers_admin.models import Job, JobItem, MirroredHandler
@@ -27,7 +27,8 @@ MAX_BYTES = 1024 * 1024
 MAX_ROWS = 1000
 # How long a checked file waits for the member to confirm it.
 WAITING_SECONDS = 3600
-IMPORT_COLUMNS = ["name", "type", *ALL_FIELDS]
+# Then the panel's own details of the channel, optional, which are never sent to the product.
+IMPORT_COLUMNS = ["name", "type", *ALL_FIELDS, *channel_details.DETAILS_FIELDS]
 # What separates the columns: commas, Excel's semicolons where a comma is the decimal mark, or the tabs of
 # text pasted from a spreadsheet.
 DELIMITERS = ",;\t"
@@ -57,6 +58,8 @@ class ImportRow:
     name_taken: bool
     # What the API would be sent; empty when the row has problems.
     fields: dict[str, str]
+    # The panel's own details of the channel (labels, owner, notes), as checked; kept here, never sent.
+    details: channel_details.Details = channel_details.NO_DETAILS
 
     @property
     def ok(self) -> bool:
@@ -164,6 +167,7 @@ def _check(reader: Reader, columns: list[str], *, variant: str, refused: dict[st
                 problems=problems,
                 name_taken=name.casefold() in existing or name.casefold() in seen,
                 fields=form.api_fields() if not problems else {},
+                details=form.details() if not problems else channel_details.NO_DETAILS,
             )
         )
         seen.add(name.casefold())
@@ -205,10 +209,16 @@ def _problems(form: HandlerForm) -> list[str]:
 
 
 def keep_for_confirmation(rows: list[ImportRow]) -> str:
-    """Keeps the good rows, sealed, until the member confirms; returns the key that finds them."""
+    """Keeps the good rows, sealed, until the member confirms; returns the key that finds them. A row's details go
+    with its fields, for the job to keep once the channel is made (creates.create_recorded never sends them)."""
     key = secrets.token_urlsafe(16)
-    cache.set(f"import:{key}", seal([row.fields for row in rows if row.ok]), WAITING_SECONDS)
+    kept = [row.fields | _details_fields(row.details) for row in rows if row.ok]
+    cache.set(f"import:{key}", seal(kept), WAITING_SECONDS)
     return key
+
+
+def _details_fields(details: channel_details.Details) -> dict[str, str]:
+    return {name: value for name, value in details.as_fields().items() if value}
 
 
 def start(actor: User, key: str) -> Job | None:

@@ -3,21 +3,21 @@ paced by the call budget's background share (the people's reserve stays theirs).
 recorded before the next begins, so a job taken up again after its worker stopped acts on no item twice."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from handlers_admin import audit, budget, channel_health, creates, health, log_lines, services
-from handlers_admin.api import ApiError, NotDone, NotFound, RateLimited
+from handlers_admin import audit, budget, channel_details, channel_health, creates, health, log_lines, mirror, services
+from handlers_admin.api import ApiError, NotDone, NotFound, RateLimited, State
 from handlers_admin.models import AuditEntry, Job, JobItem, MirroredHandler
 from handlers_admin.outcomes import Change
 from handlers_admin.roles import CHANGE, DELETE
@@ -112,8 +112,8 @@ def process(job_id: int) -> None:
     )
     if not Job.objects.filter(claimable, pk=job_id).update(status=Job.Status.RUNNING, heartbeat=timezone.now()):
         return
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.started is None:
+    job = Job.objects.select_related("created_by", "undoes").get(pk=job_id)
+    if first_run := job.started is None:
         Job.objects.filter(pk=job.pk).update(started=timezone.now())
     actor: User | AnonymousUser = job.created_by or AnonymousUser()
     with log_lines.for_member(job.created_by_name), audit.for_job(job), budget.job():
@@ -122,6 +122,10 @@ def process(job_id: int) -> None:
             job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]).update(
                 outcome=Outcome.FAILED, message=refusal, finished=timezone.now()
             )
+        elif first_run and job.undoes_id is not None:
+            # Changes made in the product are found only by a refresh: one just before an undo's first switch
+            # keeps it from switching back a channel someone has changed there meanwhile.
+            mirror.refresh_in_background()
         if job.kind == Kind.CHECK:
             _check_every_channel(job)
         for item in job.items.filter(outcome__in=[Outcome.PENDING, Outcome.SENDING]):
@@ -203,7 +207,7 @@ def _finish(item: JobItem, outcome: str, message: str = "") -> None:
 def _do(job: Job, item: JobItem, actor: User | AnonymousUser) -> None:
     if item.outcome == Outcome.SENDING and _confirmed_after_restart(job, item):
         return
-    if skipped := _already_done(job, item):
+    if skipped := _changed_since_undone(job, item) or _already_done(job, item):
         _finish(item, Outcome.SKIPPED, skipped)
         return
     while True:
@@ -245,6 +249,7 @@ def _create(item: JobItem, actor: User | AnonymousUser) -> None:
         raise NotDone(_("This row could not be read any more; import it again."))
     answer, entry = creates.create_recorded(actor, fields)
     handler_id = answer.id if answer else _created(Change.recorded(entry), entry)
+    channel_details.keep_imported(handler_id, fields, actor=actor)
     item.handler_id = handler_id
     item.save(update_fields=["handler_id"])
 
@@ -263,6 +268,15 @@ def _already_done(job: Job, item: JobItem) -> str:
     if services.is_switched(item.handler_id, on=on):
         return _("It was already on.") if on else _("It was already off.")
     return ""
+
+
+def _changed_since_undone(job: Job, item: JobItem) -> str:
+    """For an item of an undo, why it is left alone after all: looked at again as it comes, since people go on
+    working while the undo waits for its turn."""
+    if job.undoes is None or item.handler_id is None:
+        return ""
+    undone = list(job.undoes.items.filter(handler_id=item.handler_id, outcome=Outcome.DONE))
+    return changed_since(job.undoes, undone, undo=job).get(item.handler_id, "")
 
 
 def _confirmed_after_restart(job: Job, item: JobItem) -> bool:
@@ -332,3 +346,189 @@ def allowed_kinds(user: User | AnonymousUser) -> list[Job.Kind]:
     """The bulk actions a member's role allows."""
     kinds = [Kind.ENABLE, Kind.DISABLE] if user.has_perm(CHANGE) else []
     return kinds + ([Kind.DELETE] if user.has_perm(DELETE) else [])
+
+
+# What undoing a switch does.
+OPPOSITE = {Kind.ENABLE: Kind.DISABLE, Kind.DISABLE: Kind.ENABLE}
+# The recorded changes that may have reached the product; labels, owner and notes stay in the panel.
+LATER_CHANGES = (
+    AuditEntry.Action.EDIT,
+    AuditEntry.Action.ENABLE,
+    AuditEntry.Action.DISABLE,
+    AuditEntry.Action.DELETE,
+    AuditEntry.Action.TYPE_LOST,
+)
+# A change whose answer never came may have been made.
+MAYBE_MADE = (AuditEntry.Outcome.DONE, AuditEntry.Outcome.UNKNOWN)
+
+
+def undo_of(job: Job) -> Job | None:
+    """The job that undoes this one, when one was started."""
+    return job.undone_by.order_by("created", "id").first()
+
+
+def undo_refusal(job: Job) -> str:
+    """Why this job cannot be undone, or "" when it can (whether it was undone already is undo_of's to say)."""
+    if job.kind not in OPPOSITE:
+        return _("Only switching channels on or off can be undone.")
+    if job.status not in (Job.Status.DONE, Job.Status.CANCELLED):
+        return _("A job can be undone once it has finished or was cancelled.")
+    if not job.items.filter(outcome=Outcome.DONE).exists():
+        return _("This job switched no channel, so there is nothing to undo.")
+    return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Skip:
+    item: JobItem
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoPlan:
+    """What an undo of a job would do now: its kind, the items it switches back, and those it leaves alone."""
+
+    kind: Job.Kind
+    switched_back: list[JobItem]
+    skipped: list[Skip]
+
+
+def undo_plan(job: Job) -> UndoPlan:
+    """An undo of the channels the job switched (its done items; not those it skipped, nor the failed or
+    cancelled ones), leaving alone those changed since (see changed_since)."""
+    done = list(job.items.filter(outcome=Outcome.DONE, handler_id__isnull=False))
+    changed = changed_since(job, done)
+    return UndoPlan(
+        kind=OPPOSITE[Kind(job.kind)],
+        switched_back=[item for item in done if item.handler_id not in changed],
+        skipped=[Skip(item=item, reason=changed[item.handler_id]) for item in done if item.handler_id in changed],
+    )
+
+
+def start_undo(actor: User, job: Job) -> Job | None:
+    """A switch job of the opposite kind, linked to the job it undoes: the channels to switch back wait for the
+    worker, those changed since are skipped at once with why. The undo already started when there is one (two
+    members confirming at once start one); None when every channel the job switched was changed since."""
+    try:
+        return _start_undo(actor, job)
+    except IntegrityError:
+        # Another member's confirmation won, on a database that does not lock rows: theirs is the undo.
+        return undo_of(job)
+
+
+def _start_undo(actor: User, job: Job) -> Job | None:
+    with transaction.atomic():
+        # The job's row is locked where the database locks rows, so that two confirmations at once start one undo.
+        Job.objects.select_for_update().filter(pk=job.pk).first()
+        if earlier := undo_of(job):
+            return earlier
+        plan = undo_plan(job)
+        if not plan.switched_back:
+            return None
+        undo = Job.objects.create(
+            kind=plan.kind, undoes=job, created_by=actor, created_by_name=actor.get_username()[:150]
+        )
+        reasons = {skip.item.pk: skip.reason for skip in plan.skipped}
+        now = timezone.now()
+        items = sorted([*plan.switched_back, *(skip.item for skip in plan.skipped)], key=lambda item: item.position)
+        JobItem.objects.bulk_create(
+            JobItem(
+                job=undo,
+                position=position,
+                handler_id=item.handler_id,
+                name=item.name,
+                handler_type=item.handler_type,
+                outcome=Outcome.SKIPPED if item.pk in reasons else Outcome.PENDING,
+                message=reasons.get(item.pk, ""),
+                finished=now if item.pk in reasons else None,
+            )
+            for position, item in enumerate(items)
+        )
+        enqueue(undo)
+    return undo
+
+
+def changed_since(job: Job, items: Collection[JobItem], *, undo: Job | None = None) -> dict[int, str]:
+    """Which channels of a switch job's done items were changed since the job switched them, by id, each with
+    words naming who or what changed it: an undo leaves those alone. Either of two signals counts:
+
+    - the audit trail has a change of the channel after the job's own entry for it that may have reached the
+      product (an edit, a switch, a delete, the loss of its type; done, or not confirmed), whoever made it: another
+      member, the job's own member outside the job, another job, or the product itself (found by a refresh of
+      the mirror, origin "product"). The earliest is named. The job's and the undo's own entries do not count;
+    - the mirror no longer has the channel (deleted since), or has it in another state than the job left it in:
+      this catches what no entry records, such as a change in the product that no refresh has found yet.
+
+    The trail is looked at first, so that the words name who whenever they can."""
+    since: dict[int, datetime] = {}
+    for item in items:
+        if item.handler_id is not None:
+            since[item.handler_id] = item.sent or item.finished or job.created
+    if not since:
+        return {}
+    own = AuditEntry.objects.filter(
+        job=job, handler_id__in=since, action=ACTIONS[Kind(job.kind)], outcome__in=MAYBE_MADE
+    ).order_by("created", "id")
+    for handler_id, created in own.values_list("handler_id", "created"):
+        if handler_id is not None:
+            since[handler_id] = created
+    later = (
+        AuditEntry.objects.filter(
+            handler_id__in=since, created__gt=min(since.values()), action__in=LATER_CHANGES, outcome__in=MAYBE_MADE
+        )
+        .exclude(job__in=[job.pk, *([undo.pk] if undo else [])])
+        .order_by("created", "id")
+    )
+    reasons: dict[int, str] = {}
+    for entry in later:
+        if entry.handler_id is not None and entry.handler_id not in reasons and entry.created > since[entry.handler_id]:
+            reasons[entry.handler_id] = _changed_by(entry, job=job)
+    left_on = job.kind == Kind.ENABLE
+    states = dict(MirroredHandler.objects.filter(id__in=since).values_list("id", "state"))
+    for handler_id in since.keys() - reasons.keys():
+        if handler_id not in states:
+            reasons[handler_id] = _("It was deleted since.")
+        elif not State(states[handler_id]).is_switched(on=left_on):
+            reasons[handler_id] = (
+                _("It is off now, not as this job left it.") if left_on else _("It is on now, not as this job left it.")
+            )
+    return reasons
+
+
+def _changed_by(entry: AuditEntry, *, job: Job) -> str:
+    """Who or what made a later change, in words: "Switched on again by alice at 10:42."; "Changed in the product
+    (found at 10:42).", when a refresh of the mirror found it."""
+    values = {"time": _short_time(entry.created)}
+    if entry.origin == AuditEntry.Origin.PRODUCT:
+        if entry.action == AuditEntry.Action.DELETE:
+            return _("Deleted in the product (found at %(time)s).") % values
+        return _("Changed in the product (found at %(time)s).") % values
+    member = entry.actor_name or _("someone")
+    if entry.job_id is not None:
+        member = _("%(member)s (job #%(number)s)") % {"member": member, "number": entry.job_id}
+    values["member"] = member
+    # A switch back to where the channel was before the job is said as "again".
+    again = entry.action != ACTIONS[Kind(job.kind)]
+    match entry.action:
+        case AuditEntry.Action.ENABLE if again:
+            phrase = _("Switched on again by %(member)s at %(time)s.")
+        case AuditEntry.Action.ENABLE:
+            phrase = _("Switched on by %(member)s at %(time)s.")
+        case AuditEntry.Action.DISABLE if again:
+            phrase = _("Switched off again by %(member)s at %(time)s.")
+        case AuditEntry.Action.DISABLE:
+            phrase = _("Switched off by %(member)s at %(time)s.")
+        case AuditEntry.Action.EDIT:
+            phrase = _("Edited by %(member)s at %(time)s.")
+        case AuditEntry.Action.DELETE:
+            phrase = _("Deleted by %(member)s at %(time)s.")
+        case _:
+            phrase = _("Changed by %(member)s at %(time)s.")
+    return phrase % values
+
+
+def _short_time(moment: datetime) -> str:
+    """A time as the words of a skip say it, in the current time zone: the time of day, with the date when not today."""
+    local = timezone.localtime(moment)
+    style = "TIME_FORMAT" if local.date() == timezone.localdate() else "SHORT_DATETIME_FORMAT"
+    return formats.date_format(local, style)

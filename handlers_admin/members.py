@@ -1,15 +1,17 @@
-"""The team's own accounts: adding members, changing their role, letting them sign in or not; each audited."""
+"""The team's own accounts: adding members, changing their role, letting them sign in or not, resetting their
+password and removing them; each audited."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from handlers_admin.audit import member_changed
-from handlers_admin.models import AuditEntry
-from handlers_admin.roles import Role, assign_role, role_of
+from handlers_admin.models import AuditEntry, MirroredHandler
+from handlers_admin.roles import DELETE, Role, assign_role, role_of
 
 
 class MemberChangeRefused(Exception):
@@ -30,13 +32,28 @@ def listed() -> list[Member]:
     return [Member(user=user, role=role_of(user)) for user in users]
 
 
-def add(actor: User, *, username: str, role: Role) -> str:
+@dataclass(frozen=True)
+class OneTimePassword:
+    """A password to show once. Its repr hides it: Django's debug logging of a template writes out the whole
+    context, and error reports the locals, which would carry a plain string."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _one_time_password() -> OneTimePassword:
+    return OneTimePassword(secrets.token_urlsafe(12))
+
+
+def add(actor: User, *, username: str, role: Role) -> OneTimePassword:
     """Adds a member; returns their one-time password, shown once and kept nowhere."""
     if User.objects.filter(username__iexact=username).exists():
         raise MemberChangeRefused(_("There is already a member called “%(name)s”.") % {"name": username})
-    password = secrets.token_urlsafe(12)
+    password = _one_time_password()
     with transaction.atomic():
-        user = User.objects.create_user(username, password=password)
+        user = User.objects.create_user(username, password=password.value)
         assign_role(user, role)
         member_changed(actor, AuditEntry.Action.MEMBER_ADDED, member=username, changes={"role": (None, role.value)})
     return password
@@ -64,3 +81,63 @@ def allow_sign_in(actor: User, member: User, *, allowed: bool) -> None:
         member.save(update_fields=["is_active"])
         action = AuditEntry.Action.MEMBER_ENABLED if allowed else AuditEntry.Action.MEMBER_DISABLED
         member_changed(actor, action, member=member.get_username())
+
+
+def reset_password(actor: User, member: User) -> OneTimePassword:
+    """Gives a member a new one-time password, returned to be shown once and kept nowhere. Their sessions end with
+    the old one: Django checks each session against a hash of the password it began with."""
+    if member.pk == actor.pk:
+        # Here the admin's own session would end too; Django's own form keeps it and asks for the old password.
+        raise MemberChangeRefused(_("You cannot reset your own password here: change it under “Password”."))
+    password = _one_time_password()
+    member.set_password(password.value)
+    with transaction.atomic():
+        member.save(update_fields=["password"])
+        member_changed(actor, AuditEntry.Action.MEMBER_PASSWORD_RESET, member=member.get_username())
+    return password
+
+
+def owned_channels(member: User) -> QuerySet[MirroredHandler]:
+    """The channels whose details name this member as their owner, by name."""
+    return MirroredHandler.objects.filter(details__owner=member).order_by("name", "id")
+
+
+def _admins_who_can_sign_in() -> QuerySet[User]:
+    """Accounts role_of reads as admins, among those that can sign in."""
+    app_label, codename = DELETE.split(".")
+    holds = (
+        Q(is_superuser=True)
+        | Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
+        | Q(user_permissions__content_type__app_label=app_label, user_permissions__codename=codename)
+    )
+    return User.objects.filter(holds, is_active=True).distinct()
+
+
+def removal_refusal(actor: User, member: User) -> str:
+    """Why this member cannot be removed by this actor, in plain words; empty when they can be."""
+    if member.pk == actor.pk:
+        return _("You cannot remove yourself: ask another admin.")
+    if role_of(member) == Role.ADMIN and not _admins_who_can_sign_in().exclude(pk=member.pk).exists():
+        return _(
+            "%(name)s cannot be removed: no other admin could sign in. Make another member an admin, or let one "
+            "sign in again, first."
+        ) % {"name": member.get_username()}
+    return ""
+
+
+def remove(actor: User, member: User) -> int:
+    """Deletes a member's account; returns how many channels were left without an owner. The audit trail keeps
+    their name (AuditEntry.actor_name) where it loses the account."""
+    with transaction.atomic():
+        # Two admins removing each other at once: the second waits here, then finds the first gone and is refused.
+        locked = User.objects.select_for_update().filter(Q(is_active=True) | Q(pk=member.pk)).order_by("pk")
+        if member.pk not in locked.values_list("pk", flat=True):
+            raise MemberChangeRefused(_("%(name)s was already removed.") % {"name": member.get_username()})
+        if refusal := removal_refusal(actor, member):
+            raise MemberChangeRefused(refusal)
+        role, name, orphaned = role_of(member), member.get_username(), owned_channels(member).count()
+        member.delete()
+        member_changed(
+            actor, AuditEntry.Action.MEMBER_REMOVED, member=name, changes={"role": (role.value if role else None, None)}
+        )
+    return orphaned

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.api import Handler, State
@@ -148,7 +149,7 @@ class Label(models.Model):
 
     class Meta:
         default_permissions = ()
-        constraints = [models.UniqueConstraint(models.functions.Lower("name"), name="label_name_unique_in_any_case")]
+        constraints = [models.UniqueConstraint(Lower("name"), name="label_name_unique_in_any_case")]
 
     def __str__(self) -> str:
         return self.name
@@ -225,6 +226,12 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         default_permissions = ()
+        # One undo of a job, however many members confirm it at once.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["undoes"], condition=models.Q(undoes__isnull=False), name="one_undo_of_a_job"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"

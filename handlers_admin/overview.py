@@ -1,7 +1,8 @@
 """The ops overview: totals, counts by state and type, when handlers were last used, and the stale ones."""
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.urls import reverse
@@ -108,3 +109,30 @@ def summarize(handlers: list[Handler], *, now: datetime, stale_after_days: int) 
         ),
         stale_url=table_url(ListQuery(is_enabled=State.ON, activity=STALE, order_by="last_datetime", order_type="ASC")),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnerGroup[T]:
+    """Some of a list's channels that one member owns (`owner` empty: the channels nobody owns), and the table
+    listing all of theirs that the list is about (empty for nobody's)."""
+
+    owner: str
+    items: list[T]
+    url: str
+
+
+def by_owner[T](items: list[T], *, owner: Callable[[T], str], query: ListQuery | None = None) -> list[OwnerGroup[T]]:
+    """The items grouped by their channel's owner, in the order of the owners' names, those with no owner last;
+    each group keeps the items' order. `query` is the table of the list, which each owner's link narrows."""
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(owner(item), []).append(item)
+    ordered = sorted(groups, key=lambda name: (not name, name.casefold(), name))
+    return [
+        OwnerGroup(
+            owner=name,
+            items=groups[name],
+            url=table_url(replace(query, owner=name)) if query is not None and name else "",
+        )
+        for name in ordered
+    ]

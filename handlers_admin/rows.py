@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
 
+from handlers_admin import channel_details
 from handlers_admin.api import Handler, State
 from handlers_admin.handler_types import changeable_types, is_damaged, is_hidden, shown_settings
 from handlers_admin.mirror import Copied, activity
@@ -70,13 +71,22 @@ class TableRow:
     # What the last silent check found: a Health value, and its label.
     health: str
     health_label: str
+    # The panel's own details of it: its labels, and its owner's username.
+    labels: tuple[str, ...] = ()
+    owner: str = ""
 
 
 class RowMaker:
     """Makes the rows of one page: URL shapes, labels and the clock are worked out once, not for each row."""
 
-    def __init__(self, *, selected: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        selected: frozenset[int] = frozenset(),
+        details: dict[int, channel_details.Details] | None = None,
+    ) -> None:
         self.clock = Clock()
+        self.details = details or {}
         prefix = get_script_prefix()
         self.detail_url = _url_shape("handler_detail", prefix)
         self.toggle_url = _url_shape("handler_toggle", prefix)
@@ -95,6 +105,7 @@ class RowMaker:
         health = handler.health if isinstance(handler, Copied) else Health.UNCHECKED
         if slug not in self.type_labels:
             self.type_labels[slug] = type_label(slug)
+        details = self.details.get(handler.id, channel_details.NO_DETAILS)
         return TableRow(
             id=str(handler.id),
             name=handler.name,
@@ -116,11 +127,14 @@ class RowMaker:
             created=self.clock.moment(handler.created),
             health=health,
             health_label=self.health_labels[health],
+            labels=details.labels,
+            owner=details.owner,
         )
 
 
 def table_rows(handlers: list[Handler], *, selected: frozenset[int] = frozenset()) -> list[TableRow]:
-    maker = RowMaker(selected=selected)
+    """The rows of a page, with their details read at once."""
+    maker = RowMaker(selected=selected, details=channel_details.details_for(handler.id for handler in handlers))
     return [maker.row(handler) for handler in handlers]
 
 

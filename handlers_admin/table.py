@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from handlers_admin import channel_details
 from handlers_admin.api import Handler
 from handlers_admin.handler_types import HANDLER_TYPES, types_for
 from handlers_admin.mirror import copied, fold
@@ -104,6 +105,9 @@ class ListQuery:
     condition: str = ""
     # What the last silent check found (a Health value), or "" for any.
     health: str = ""
+    # One of the labels the panel keeps for a channel, case ignored, and the username of its owner.
+    label: str = ""
+    owner: str = ""
     order_by: str = ""
     order_type: str = ""
     # How many rows the pages from this one on start earlier than their number says: rows switched on an
@@ -124,6 +128,8 @@ class ListQuery:
                 self.activity,
                 self.condition,
                 self.health,
+                self.label,
+                self.owner,
             )
             if value not in ("", None)
         )
@@ -170,6 +176,10 @@ class ListQuery:
             rows = rows.filter(damaged=True)
         if self.health in Health.values:
             rows = rows.filter(health=self.health)
+        if self.label:
+            rows = rows.filter(id__in=channel_details.labelled(self.label))
+        if self.owner:
+            rows = rows.filter(details__owner__username=self.owner)
         column = ORDER_FIELDS.get(self.order_by)
         if column is None:
             return rows.order_by("-id")

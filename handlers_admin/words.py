@@ -42,6 +42,9 @@ def field_label(key: str) -> str:
         "type": gettext("Type"),
         "is_enabled": gettext("Enabled"),
         "role": gettext("Role"),
+        "labels": gettext("Labels"),
+        "owner": gettext("Owner"),
+        "notes": gettext("Notes"),
     }
     return names.get(key) or (str(ALL_FIELDS[key].label) if key in ALL_FIELDS else key)
 

@@ -109,6 +109,11 @@ def every_page(client: Client, viewer: Client, stranger: Client, ids: dict[str, 
     preview = client.post("/handlers/import/", {"action": "preview", "file": upload})
     yield "import preview", preview.status_code, preview.text
     yield get("/members/")
+    member = User.objects.get(username="vic").pk
+    yield get(f"/members/{member}/remove/")
+    reset = client.post(f"/members/{member}/password/", follow=True)
+    # The password is random letters: one may read as an English word.
+    yield "password reset", reset.status_code, re.sub(r'(<code class="secret">)[^<]*', r"\1", reset.text)
     yield get("/connection/")
     checked = client.post("/connection/check/", follow=True)
     yield "connection checked", checked.status_code, checked.text

@@ -17,7 +17,7 @@ GET_PAGES = [
 ]  # fmt: skip
 PARAMETERS = [
     "page", "results_per_page", "search", "type", "is_enabled", "activity", "datetime_start", "datetime_end",
-    "order_by", "order_type", "handler", "member", "action", "date_from", "date_to", "next",
+    "order_by", "order_type", "handler", "member", "action", "date_from", "date_to", "next", "label", "owner",
 ]  # fmt: skip
 ODD_VALUES = [
     "²", "١٢", "9999-12-31", "0001-01-01", "-1", "0", "99999999999999999999999", "", " ", "2026-02-30",

@@ -9,11 +9,11 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import Urlizer, conditional_escape, format_html, linebreaks
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
-from handlers_admin import words
+from handlers_admin import channel_details, words
 from handlers_admin.handler_types import types_for
 from handlers_admin.models import AuditEntry
 from handlers_admin.rows import TableRow
@@ -64,6 +64,29 @@ def found_between(entry: AuditEntry) -> str:
     return gettext("between %(start)s and %(end)s") % {"start": shown[0], "end": shown[1]}
 
 
+@register.inclusion_tag("includes/handler_parts.html#suggestions")
+def detail_suggestions() -> dict[str, Any]:
+    """The datalists that the label and owner fields of a page offer their values from."""
+    return {"labels": channel_details.label_suggestions(), "members": channel_details.member_names()}
+
+
+class _NotesUrlizer(Urlizer):
+    """Links that pass nothing on to the page they open and vouch for nothing."""
+
+    url_template = '<a href="{href}" rel="noopener nofollow">{url}</a>'
+
+
+_urlize_notes = _NotesUrlizer()
+
+
+@register.filter(is_safe=True)
+def notes(text: str) -> SafeString:
+    """Notes as written, escaped (whatever the template's autoescaping), with their web addresses as links and
+    their line breaks kept."""
+    linked = _urlize_notes(str(text), trim_url_limit=80, autoescape=True)
+    return SafeString(linebreaks(linked, autoescape=False))
+
+
 register.filter("type_label", words.type_label)
 register.filter("icon_name", words.icon_name)
 register.filter("describe_change", words.describe_change)
@@ -75,6 +98,8 @@ register.filter("entry_message", words.entry_message)
 ROW_TEXTS = ("name", "title", "type_label", "product_url")
 ROW_MADE = ("id", "icon", "url", "toggle_url", "edit_url")
 ROW_MOMENTS = ("last_activity", "created")
+# Markup rendered once for each set of labels and owner, which many rows share.
+ROW_MARKUP = ("details",)
 _STAND_IN = re.compile("\x00(\\w+)\x00")
 # Relative times and type names repeat from row to row.
 _escaped = lru_cache(maxsize=4096)(html.escape)
@@ -92,8 +117,11 @@ def _shape(flags: dict[str, Any], row: TableRow) -> str:
     """The row partial rendered for this kind of row, as a format string with a field for each of its values."""
     stand_ins: dict[str, Any] = {name: _stand_in(name) for name in (*ROW_TEXTS, *ROW_MADE)}
     stand_ins |= {name: getattr(row, name) and _moment_stand_in(name) for name in ROW_MOMENTS}
-    markup = render_to_string("includes/handler_parts.html#row", flags | {"row": replace(row, **stand_ins)})
-    return _STAND_IN.sub(r"{\1}", markup.replace("{", "{{").replace("}", "}}"))
+    markup = render_to_string(
+        "includes/handler_parts.html#row",
+        flags | {"row": replace(row, **stand_ins)} | {name: _stand_in(name) for name in ROW_MARKUP},
+    )
+    return _format_shape(markup)
 
 
 @register.simple_tag(takes_context=True)
@@ -108,6 +136,7 @@ def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: b
         "updates_refused": bool(context.get("updates_refused")),
     }
     shapes: dict[tuple[object, ...], str] = {}
+    details: dict[tuple[tuple[str, ...], str], str] = {}
     rendered = []
     for row in rows:
         kind = (
@@ -129,6 +158,9 @@ def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: b
             "product_url": _escaped(row.product_url) if flags["updates_refused"] else "",
             **{made: getattr(row, made) for made in ROW_MADE},
         }
+        if (shown := details.get((row.labels, row.owner))) is None:
+            shown = details[(row.labels, row.owner)] = row_details(row.labels, row.owner)
+        values["details"] = shown
         for field in ROW_MOMENTS:
             if moment := getattr(row, field):
                 values[f"{field}_iso"] = moment.iso
@@ -136,3 +168,35 @@ def table_rows(context: template.Context, rows: list[TableRow], *, edit_links: b
                 values[f"{field}_ago"] = _escaped(moment.ago)
         rendered.append(shape.format_map(values))
     return SafeString("".join(rendered))
+
+
+def _format_shape(markup: str) -> str:
+    """Markup rendered with stand-ins, as a format string with a field for each."""
+    return _STAND_IN.sub(r"{\1}", markup.replace("{", "{{").replace("}", "}}"))
+
+
+@lru_cache(maxsize=16)
+def _details_shapes(language: str | None) -> tuple[str, dict[tuple[bool, bool], str]]:
+    """The tag of one label, and the labels and owner under a name for each of: labels, an owner, both."""
+    tag = _format_shape(render_to_string("includes/handler_parts.html#tag", {"label": _stand_in("label")}))
+    shapes = {
+        (has_tags, has_owner): _format_shape(
+            render_to_string(
+                "includes/handler_parts.html#row_details",
+                {"tags": _stand_in("tags") if has_tags else "", "owner": _stand_in("owner") if has_owner else ""},
+            )
+        )
+        for has_tags, has_owner in ((True, False), (False, True), (True, True))
+    }
+    return tag, shapes
+
+
+@register.simple_tag
+def row_details(labels: tuple[str, ...], owner: str) -> SafeString:
+    """A channel's labels and owner, under its name; nothing when it has neither. Rendered once for each language
+    and filled in: a table of 1000 rows each with labels of its own would otherwise render this 1000 times."""
+    if not (labels or owner):
+        return SafeString("")
+    tag, shapes = _details_shapes(get_language())
+    tags = " ".join(tag.format(label=_escaped(label)) for label in labels)
+    return SafeString(shapes[(bool(labels), bool(owner))].format(tags=tags, owner=_escaped(owner)))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from handlers_admin import creates, edits, services
+from handlers_admin import channel_details, creates, edits, services
 from handlers_admin.api import ApiError, Handler, NotFound, Unconfirmed
 from handlers_admin.forms import HandlerForm
 from handlers_admin.handler_types import public_settings
@@ -49,6 +49,7 @@ def _edit_read(request: HttpRequest, handler_id: int) -> Handler:
 def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
     if request.method != "POST":
         initial = {"name": current.name, "type": current.type} | public_settings(current)
+        initial |= channel_details.initial(current.id)
         form = HandlerForm(variant=settings.API_VARIANT, current=current, initial=initial)
         return form_page(request, form, current=current, edit_read=edits.keep_edit_read(current))
     form = HandlerForm(request.POST, variant=settings.API_VARIANT, current=current)
@@ -57,7 +58,12 @@ def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
         return form_page(request, form, current=current, edit_read=kept)
     body = edits.update_body(current, form.api_fields())
     if not body:
-        messages.info(request, _("Nothing was changed."))
+        # The details are the panel's own: saving only them calls nothing.
+        if channel_details.save(request.user, current.id, form.details()):
+            text = _("The labels, owner and notes of “%(name)s” were saved.")
+            messages.success(request, text % {"name": current.name})
+        else:
+            messages.info(request, _("Nothing was changed."))
         return redirect("handler_detail", handler_id=current.id)
     try:
         result = edits.update(request.user, current, body)
@@ -74,6 +80,7 @@ def handler_edit(request: HttpRequest, current: Handler) -> HttpResponse:
             check_url=check_url,
             edit_read=kept,
         )
+    channel_details.save(request.user, current.id, form.details())
     level, text = result.message(form.cleaned_data["name"])
     messages.add_message(request, messages.WARNING if level == "warning" else messages.SUCCESS, text)
     if result.damaged:
@@ -102,6 +109,8 @@ def handler_recreate(request: HttpRequest, handler_id: int) -> HttpResponse:
         tell_failure(request, e)
         return redirect("handler_detail", handler_id=handler_id)
     request.session.pop(recreate_key(handler_id), None)
+    if saved is not None:
+        channel_details.save(request.user, saved.id, channel_details.details_of(handler_id))
     if saved is None:
         messages.warning(request, _("The product answered late: look for the new channel in the list in a minute."))
         return redirect("handler_list")

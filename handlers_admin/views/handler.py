@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_admin import channel_health, creates, send_test, server_profile, services
+from handlers_admin import channel_details, channel_health, creates, send_test, server_profile, services
 from handlers_admin.api import ApiError, Handler, Unconfirmed
 from handlers_admin.budget import whole_number
-from handlers_admin.forms import HandlerForm
+from handlers_admin.forms import DetailsForm, HandlerForm
 from handlers_admin.handler_types import HANDLER_TYPES, is_damaged, public_settings
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import CHANGE, DELETE
@@ -32,7 +32,15 @@ from handlers_admin.words import type_label
 
 @shown_handler()
 def handler_detail(request: HttpRequest, shown: services.Shown) -> HttpResponse:
+    return detail_page(request, shown)
+
+
+def detail_page(
+    request: HttpRequest, shown: services.Shown, *, details_form: DetailsForm | None = None
+) -> HttpResponse:
+    """A channel's page; `details_form` is its details' form sent with errors, shown again as it was typed."""
     handler = shown.handler
+    details = channel_details.details_of(handler.id)
     context = {
         "handler": handler,
         "as_of": shown.as_of,
@@ -47,6 +55,9 @@ def handler_detail(request: HttpRequest, shown: services.Shown) -> HttpResponse:
         "can_recreate": edit.recreate_key(handler.id) in request.session,
         "type_refused": server_profile.refused_types().get(handler.type, ""),
         "update_refusal": services.known_update_refusal(),
+        "details": details,
+        "details_form": details_form or DetailsForm(initial=details.as_fields()),
+        "details_open": details_form is not None,
     } | _health_context(handler.id)
     return render(request, "handlers_admin/handler_detail.html", context)
 
@@ -101,6 +112,8 @@ def handler_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("“%(name)s” was created.") % {"name": name})
     if submission.handler_id is None:
         return redirect("handler_list")
+    if not submission.repeated:
+        channel_details.save(request.user, submission.handler_id, form.details())
     return redirect("handler_detail", handler_id=submission.handler_id)
 
 
@@ -136,7 +149,7 @@ def handler_type_fields(request: HttpRequest) -> HttpResponse:
 def handler_duplicate(request: HttpRequest, shown: services.Shown) -> HttpResponse:
     original = shown.handler
     initial = {"name": _("Copy of %(name)s") % {"name": original.name}, "type": original.type}
-    initial |= public_settings(original)
+    initial |= public_settings(original) | channel_details.initial(original.id)
     form = HandlerForm(variant=settings.API_VARIANT, initial=initial, refused=server_profile.refused_types())
     return form_page(request, form, submit_token=creates.submit_token(), duplicate_of=original)
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,14 +24,21 @@ FIRST_NAMED = 10
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Job.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    listed = Job.objects.select_related("undoes").prefetch_related("undone_by")
+    page = Paginator(listed, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, jobs.counts(job)) for job in page.object_list]
     return render(request, "handlers_admin/jobs.html", {"page": page, "rows": rows})
 
 
 def job_detail(request: HtmxRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(Job.objects.select_related("created_by"), pk=job_id)
-    context = {"job": job, "progress": jobs.progress(job), "items": job.items.all()[:1000]}
+    job = get_object_or_404(Job.objects.select_related("created_by", "undoes"), pk=job_id)
+    context = {
+        "job": job,
+        "progress": jobs.progress(job),
+        "items": job.items.all()[:1000],
+        "undone_by": jobs.undo_of(job),
+        "undoable": not jobs.undo_refusal(job),
+    }
     # While it runs, the page asks for its progress every few seconds and swaps it in.
     partial = "#progress" if request.htmx and not request.htmx.boosted else ""
     return render(request, "handlers_admin/job_detail.html" + partial, context)
@@ -138,5 +145,27 @@ def import_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def job_undo(request: HttpRequest, **kwargs: int) -> HttpResponse:
-    raise Http404  # placeholder until built
+@permission_required(CHANGE, raise_exception=True)
+def job_undo(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Confirms an undo of a switch job, naming how many channels it switches back and which it leaves alone and
+    why, then starts it as a job of its own."""
+    job = get_object_or_404(Job, pk=job_id)
+    if undo := jobs.undo_of(job):
+        messages.info(request, _("This job was undone already; here is its undo."))
+        return redirect("job_detail", job_id=undo.pk)
+    if refusal := jobs.undo_refusal(job) or services.known_update_refusal():
+        messages.error(request, refusal)
+        return redirect("job_detail", job_id=job.pk)
+    if request.method != "POST":
+        plan = jobs.undo_plan(job)
+        context = {
+            "job": job,
+            "plan": plan,
+            "count": len(plan.switched_back),
+            "first": plan.switched_back[:FIRST_NAMED],
+        }
+        return render(request, "handlers_admin/job_undo.html", context)
+    if (undo := jobs.start_undo(member_of(request), job)) is None:
+        messages.error(request, _("Nothing is left to undo: every channel this job switched was changed since."))
+        return redirect("job_undo", job_id=job.pk)
+    return redirect("job_detail", job_id=undo.pk)

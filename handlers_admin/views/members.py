@@ -1,25 +1,49 @@
-"""The team's members, for admins: add one, change a role, stop or allow signing in."""
+"""The team's members, for admins: add one, change a role, stop or allow signing in, reset a password, remove
+one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from handlers_admin import members
 from handlers_admin.forms import MemberForm, RoleForm
 from handlers_admin.roles import Role
-from handlers_admin.views.access import MANAGE_MEMBERS, member_of
+from handlers_admin.views.access import MANAGE_MEMBERS, HtmxRequest, member_of
+
+
+def members_page(
+    request: HttpRequest,
+    *,
+    form: MemberForm,
+    new_password: members.OneTimePassword | None = None,
+    new_member: str = "",
+    reset: bool = False,
+) -> HttpResponse:
+    """The members page; with `new_password`, the one-time password of `new_member`, just added or `reset`."""
+    context = {
+        "form": form,
+        "members": members.listed(),
+        "role_choices": Role.choices,
+        "new_password": new_password,
+        "new_member": new_member if new_password else "",
+        "password_reset": reset,
+    }
+    return render(request, "handlers_admin/members.html", context)
 
 
 @never_cache  # the answer that adds a member shows their password
 @permission_required(MANAGE_MEMBERS, raise_exception=True)
 def member_list(request: HttpRequest) -> HttpResponse:
     """The team's members; adding one shows their one-time password on this answer only."""
-    form, new_password = MemberForm(), ""
+    form, new_password = MemberForm(), None
     if request.method == "POST":
         form = MemberForm(request.POST)
         if form.is_valid():
@@ -31,9 +55,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
                 form.add_error("username", str(e))
             else:
                 form = MemberForm()
-    context = {"form": form, "members": members.listed(), "role_choices": Role.choices, "new_password": new_password}
-    context["new_member"] = request.POST.get("username", "") if new_password else ""
-    return render(request, "handlers_admin/members.html", context)
+    return members_page(request, form=form, new_password=new_password, new_member=request.POST.get("username", ""))
 
 
 @require_POST
@@ -69,9 +91,48 @@ def member_access(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect("member_list")
 
 
-def member_password(request: HttpRequest, **kwargs: int) -> HttpResponse:
-    raise Http404  # placeholder until built
+@never_cache  # the answer shows the new password
+@require_POST
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A new one-time password for a member, shown on this answer only, as when adding one."""
+    member = get_object_or_404(User, pk=member_id)
+    try:
+        new_password = members.reset_password(member_of(request), member)
+    except members.MemberChangeRefused as e:
+        messages.error(request, str(e))
+        return redirect("member_list")
+    return members_page(
+        request, form=MemberForm(), new_password=new_password, new_member=member.get_username(), reset=True
+    )
 
 
-def member_remove(request: HttpRequest, **kwargs: int) -> HttpResponse:
-    raise Http404  # placeholder until built
+@require_http_methods(["GET", "POST"])
+@permission_required([MANAGE_MEMBERS, "auth.delete_user"], raise_exception=True)
+def member_remove(request: HtmxRequest, member_id: int) -> HttpResponse:
+    """Asks first, with the channels the member owns; then removes them."""
+    member = get_object_or_404(User, pk=member_id)
+    if request.method != "POST":
+        template = "handlers_admin/member_remove.html" + ("#dialog" if request.htmx else "")
+        context = {
+            "member": member,
+            "channels": list(members.owned_channels(member)),
+            "refusal": members.removal_refusal(member_of(request), member),
+        }
+        return render(request, template, context)
+    name = member.get_username()
+    try:
+        orphaned = members.remove(member_of(request), member)
+    except members.MemberChangeRefused as e:
+        messages.error(request, str(e))
+    else:
+        text = _("%(name)s was removed.") % {"name": name}
+        if orphaned:
+            left = ngettext(
+                "%(count)s channel is left without an owner.", "%(count)s channels are left without an owner.", orphaned
+            )
+            text = f"{text} {left % {'count': orphaned}}"
+        messages.success(request, text)
+    target = reverse("member_list")
+    # From the dialog, the whole browser moves on, not just the dialog's form.
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)

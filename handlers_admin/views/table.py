@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
-from handlers_admin import exports, jobs, server_profile, services, table
+from handlers_admin import channel_details, exports, jobs, server_profile, services, table
 from handlers_admin.api import ApiError, Handler, Unconfirmed, UpdateRefused
 from handlers_admin.budget import whole_number
 from handlers_admin.forms import HandlerFilterForm, ToggleForm
@@ -25,7 +25,9 @@ from handlers_admin.views.access import MANAGE_MEMBERS, HtmxRequest, safe_next, 
 
 
 def filter_form(data: QueryDict) -> HandlerFilterForm:
-    return HandlerFilterForm(data, types=table.type_choices(settings.API_VARIANT))
+    return HandlerFilterForm(
+        data, types=table.type_choices(settings.API_VARIANT), members=channel_details.member_names()
+    )
 
 
 def shown_ids(request: HttpRequest) -> list[int]:
@@ -54,6 +56,7 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         "columns": header_cells(query, sortable=True),
         "pager": pager_links(query, page.total_pages),
         "clear_url": reverse("handler_list"),
+        "mine_url": _mine_url(request, query),
         "export_query": export_query(query),
         # "Select all matching" selects what the table shows for the filters shown, not what the form holds now.
         "matching_vals": json.dumps({"action": "matching"} | query.url_params()),
@@ -62,6 +65,14 @@ def handler_list(request: HtmxRequest) -> HttpResponse:
         response = render(request, "handlers_admin/handler_list.html#table", context)
         return push_url(response, reverse("handler_list") + querystring(query))
     return render(request, "handlers_admin/handler_list.html", context)
+
+
+def _mine_url(request: HttpRequest, query: table.ListQuery) -> str:
+    """The table of the signed-in member's channels, or "" when it is the one shown."""
+    username = request.user.get_username()
+    if not username or query.owner == username:
+        return ""
+    return reverse("handler_list") + querystring(table.ListQuery(owner=username))
 
 
 def now_is(handler: Handler) -> str:
