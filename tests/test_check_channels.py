@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client
 
-from handlers_admin import mirror
+from handlers_admin import jobs, mirror
 from handlers_admin.models import Health, Job, JobItem, MirroredHandler
 from handlers_admin.roles import Role
 from tests.helpers import make_member, run_queued_tasks
@@ -184,3 +184,14 @@ def test_check_all_channels_runs_as_a_job_in_the_worker(
 def test_a_viewer_cannot_start_a_check(viewer_client: Client) -> None:
     assert viewer_client.post("/handlers/check/").status_code == 403
     assert Job.objects.count() == 0
+
+
+def test_a_cancelled_check_stops_soon_and_leaves_the_rest_undone(account, receiver: Receiver, editor) -> None:
+    job = jobs.start_check(editor)
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    jobs.process(job.pk)
+    job.refresh_from_db()
+    done = job.items.filter(outcome=JobItem.Outcome.DONE).count()
+    assert job.status == Job.Status.CANCELLED
+    assert jobs.CANCEL_LOOK_EVERY - 1 <= done < CHANNELS
+    assert job.items.filter(outcome=JobItem.Outcome.CANCELLED).count() == CHANNELS - done
