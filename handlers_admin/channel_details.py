@@ -3,7 +3,7 @@ and never sent to the product. Reading and saving them (each change recorded in 
 of labels, the suggestions offered, and changes to a whole selection at once."""
 
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -14,15 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from handlers_admin import audit
-from handlers_admin.models import AuditEntry, ChannelDetails, Label, MirroredHandler
+from handlers_admin.models import CHUNK, AuditEntry, ChannelDetails, Label, MirroredHandler, in_chunks
 
 # The form fields and import columns of the details, as named in exports too.
 DETAILS_FIELDS = ("labels", "owner", "notes")
 LABEL_MAX_LENGTH = 40
 MOST_LABELS = 20
 NOTES_MAX_LENGTH = 5000
-# Databases limit how many parameters one query takes.
-CHUNK = 500
 
 Actor = User | AnonymousUser
 
@@ -118,12 +116,6 @@ def label_suggestions() -> list[str]:
     return list(_sorted(Label.objects.filter(channels__isnull=False).distinct().values_list("name", flat=True)))
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    listed = list(dict.fromkeys(ids))
-    for start in range(0, len(listed), CHUNK):
-        yield listed[start : start + CHUNK]
-
-
 def details_for(handler_ids: Iterable[int] | None = None) -> dict[int, Details]:
     """The details of these channels (of every channel with `None`) that have any, by channel id."""
     if handler_ids is None:
@@ -154,7 +146,7 @@ def details_of(handler_id: int) -> Details:
 def owners_of(handler_ids: Iterable[int]) -> dict[int, str]:
     """The usernames of these channels' owners, for the channels that have one."""
     found: dict[int, str] = {}
-    for chunk in _chunks(handler_ids):
+    for chunk in in_chunks(handler_ids):
         rows = ChannelDetails.objects.filter(channel_id__in=chunk, owner__isnull=False)
         found |= dict(rows.values_list("channel_id", "owner__username"))
     return found
@@ -198,7 +190,7 @@ def _prune_labels() -> None:
 
 
 def _drop_empty(handler_ids: Iterable[int]) -> None:
-    for chunk in _chunks(handler_ids):
+    for chunk in in_chunks(handler_ids):
         ChannelDetails.objects.filter(channel_id__in=chunk, owner__isnull=True, notes="", labels__isnull=True).delete()
 
 
@@ -299,7 +291,7 @@ class BulkResult:
 def _known(handler_ids: Iterable[int]) -> dict[int, MirroredHandler]:
     """The channels of the panel's copy among these, by id: the others have no details to change."""
     found: dict[int, MirroredHandler] = {}
-    for chunk in _chunks(handler_ids):
+    for chunk in in_chunks(handler_ids):
         found |= {row.id: row for row in MirroredHandler.objects.filter(id__in=chunk).only("id", "name", "type")}
     return found
 
@@ -376,7 +368,7 @@ def remove_label(actor: Actor, handler_ids: Iterable[int], text: str) -> BulkRes
     }
     with transaction.atomic():
         through = ChannelDetails.labels.through
-        for chunk in _chunks(changes):
+        for chunk in in_chunks(changes):
             through.objects.filter(label=label, channeldetails_id__in=chunk).delete()
         _drop_empty(changes)
         _prune_labels()
@@ -399,7 +391,7 @@ def set_owner(actor: Actor, handler_ids: Iterable[int], username: str) -> BulkRe
     with transaction.atomic():
         if owner:
             _ensure_rows(changes)
-        for chunk in _chunks(changes):
+        for chunk in in_chunks(changes):
             ChannelDetails.objects.filter(channel_id__in=chunk).update(owner=owner)
         _drop_empty(changes)
         _record_bulk(actor, channels, changes)

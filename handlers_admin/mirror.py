@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from handlers_admin import budget, outcomes, product_changes, server_profile
 from handlers_admin.api import LARGEST_PAGE, ApiError, Handler, NotFound, State, api_client
 from handlers_admin.handler_types import is_damaged, shown_settings
-from handlers_admin.models import AuditEntry, Health, MirroredHandler, MirrorRefresh
+from handlers_admin.models import AuditEntry, Health, MirroredHandler, MirrorRefresh, in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -263,10 +263,8 @@ def refresh() -> int:
     with transaction.atomic():
         _store(rows, fields=LEARNED_FIELDS)
         gone = set(MirroredHandler.objects.values_list("id", flat=True)) - seen
-        gone_ids = sorted(gone)
-        # In chunks, as databases limit how many parameters one query takes.
-        for start in range(0, len(gone_ids), 500):
-            MirroredHandler.objects.filter(id__in=gone_ids[start : start + 500]).delete()
+        for chunk in in_chunks(sorted(gone)):
+            MirroredHandler.objects.filter(id__in=chunk).delete()
         AuditEntry.objects.bulk_create(found)
         # After the entries: the next refresh's window starts where theirs ended.
         MirrorRefresh.objects.update_or_create(

@@ -1,9 +1,21 @@
+from collections.abc import Iterable, Iterator
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.api import Handler, State
+
+# Databases limit how many parameters one query takes: long lists of ids are queried this many at a time.
+CHUNK = 500
+
+
+def in_chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    """The ids, each once, in lists of at most CHUNK."""
+    listed = list(dict.fromkeys(ids))
+    for start in range(0, len(listed), CHUNK):
+        yield listed[start : start + CHUNK]
 
 
 class ChannelAccess(models.Model):

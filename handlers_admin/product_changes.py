@@ -19,7 +19,7 @@ from handlers_admin import audit
 from handlers_admin.api import State
 from handlers_admin.audit import CHANGES, CLOCK_MARGIN, Action
 from handlers_admin.handler_types import NAME_MAX_LENGTH, is_hidden
-from handlers_admin.models import AuditEntry, MirroredHandler
+from handlers_admin.models import AuditEntry, MirroredHandler, in_chunks
 
 Origin = AuditEntry.Origin
 Outcome = AuditEntry.Outcome
@@ -29,8 +29,6 @@ LISTING_TIME = timedelta(seconds=300)
 # The panel's changes that a read of the product may show: done, or sent and their answer never came.
 MAYBE_MADE = (Outcome.DONE, Outcome.UNKNOWN)
 UPDATES = (Action.EDIT, Action.ENABLE, Action.DISABLE)
-# Databases limit how many parameters one query takes.
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,8 +105,7 @@ class OwnChanges:
             "handler_id", "action", "created", "changes", "handler_name", "handler_type"
         )
         entries: list[AuditEntry] = []
-        for start in range(0, len(handler_ids), CHUNK):
-            chunk = handler_ids[start : start + CHUNK]
+        for chunk in in_chunks(handler_ids):
             entries += recent.filter(action__in=(*CHANGES, Action.DELETE), handler_id__in=chunk)
         if new:
             unanswered = recent.filter(action=Action.CREATE, handler_id__isnull=True, created__gte=window)

@@ -10,9 +10,14 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from handlers_admin.roles import Role
 from tests.helpers import known_server, make_member, signed_in
+
+# Property tests check what is accepted, not how fast: a slow example on a loaded machine is not a failure.
+hypothesis_settings.register_profile("panel", deadline=None)
+hypothesis_settings.load_profile("panel")
 
 
 @pytest.fixture(autouse=True)
