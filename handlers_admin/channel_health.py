@@ -4,8 +4,6 @@ channel from a job or `manage.py check_channels`. The settings a check needs are
 secret. When a run finds channels newly broken, the admins are told by one email, never through a channel."""
 
 import logging
-import math
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from handlers_admin import budget, channel_checks, server_profile
-from handlers_admin.api import LARGEST_PAGE, Handler, api_client
+from handlers_admin import budget, channel_checks, mirror, server_profile
+from handlers_admin.api import Handler
 from handlers_admin.channel_checks import Finding
 from handlers_admin.models import Health, MirroredHandler
 from handlers_admin.roles import Role
@@ -46,6 +44,11 @@ class Checked:
     @property
     def words(self) -> str:
         return describe_check(self.finding.details, self.type)
+
+    @property
+    def said(self) -> str:
+        """The finding and its words: "Broken: Slack says the channel was archived." """
+        return f"{self.finding.health.label}: {self.words}"
 
     @property
     def broke(self) -> bool:
@@ -117,9 +120,8 @@ def broken(*, most: int) -> tuple[list[Broken], int]:
     return found, rows.count()
 
 
-def keep(handler: Handler, finding: Finding) -> Checked:
+def _keep(handler: Handler, finding: Finding, *, before: str | None) -> Checked:
     """Writes a finding into the copy; returns it with what the copy said before."""
-    before = MirroredHandler.objects.filter(id=handler.id).values_list("health", flat=True).first()
     MirroredHandler.objects.filter(id=handler.id).update(
         health=finding.health, health_details=finding.details, health_checked=timezone.now()
     )
@@ -130,29 +132,31 @@ def keep(handler: Handler, finding: Finding) -> Checked:
 
 def check_one(handler: Handler) -> Checked:
     """Checks one channel, with its settings as the product has them now, and keeps the finding."""
-    return keep(handler, channel_checks.check(handler))
+    before = MirroredHandler.objects.filter(id=handler.id).values_list("health", flat=True).first()
+    return _keep(handler, channel_checks.check(handler), before=before)
 
 
 def check_everything(*, on_checked: Callable[[Checked], None] | None = None, tell: bool = True) -> Run:
     """Checks every channel of the account, at most CHECK_PER_HOST at a time for each service; with `tell`, emails
     the admins when some broke. `on_checked` hears each channel as it is done, from one thread at a time."""
     with budget.background():
-        listed = [handler for handler in api_client().list_all() if not server_profile.is_scratch(handler.name)]
-    run = Run(calls=max(1, math.ceil(len(listed) / LARGEST_PAGE)))
-    lock = threading.Lock()
+        listed, calls = mirror.read_account()
+    handlers = [handler for handler in listed if not server_profile.is_scratch(handler.name)]
+    before = dict(MirroredHandler.objects.values_list("id", "health"))
+    run = Run(calls=calls)
 
+    # check_all calls it from this thread, one finding at a time.
     def found(handler: Handler, finding: Finding) -> None:
-        with lock:
-            checked = keep(handler, finding)
-            run.found[finding.health] += 1
-            if checked.broke:
-                run.broke.append(checked)
-            elif checked.recovered:
-                run.recovered.append(checked)
-            if on_checked:
-                on_checked(checked)
+        checked = _keep(handler, finding, before=before.get(handler.id))
+        run.found[finding.health] += 1
+        if checked.broke:
+            run.broke.append(checked)
+        elif checked.recovered:
+            run.recovered.append(checked)
+        if on_checked:
+            on_checked(checked)
 
-    channel_checks.check_all(listed, per_host=settings.CHECK_PER_HOST, on_finding=found)
+    channel_checks.check_all(handlers, per_host=settings.CHECK_PER_HOST, on_finding=found)
     if tell and run.broke:
         tell_admins(run)
     return run

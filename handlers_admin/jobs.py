@@ -167,7 +167,7 @@ def _check_every_channel(job: Job) -> None:
             item = JobItem.objects.create(
                 job=job, position=last, handler_id=found.id, name=found.name, handler_type=found.type
             )
-        _finish(item, Outcome.DONE, f"{found.finding.health.label}: {found.words}")
+        _finish(item, Outcome.DONE, found.said)
 
     try:
         channel_health.check_everything(on_checked=checked)

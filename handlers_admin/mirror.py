@@ -242,6 +242,12 @@ def _wait_for_first_refresh() -> Freshness:
     return Freshness(updated=None, problem=_("The list of channels is still being loaded. Reload in a moment."))
 
 
+def read_account() -> tuple[list[Handler], int]:
+    """Every handler the product lists, with real settings, 1000 a call; and the calls that took."""
+    listed = list(api_client().list_all())
+    return listed, max(1, math.ceil(len(listed) / LARGEST_PAGE))
+
+
 def refresh() -> int:
     """Reads every handler, 1000 a call, and makes the copy match; a scratch channel a self-check left behind
     is deleted, never copied. Records what was changed in the product since the previous refresh (none on the
@@ -250,8 +256,7 @@ def refresh() -> int:
     # The copy as it was before the list is read: a write of the panel's patched in meanwhile is one its entry
     # explains, never a change of the product's.
     before = product_changes.known()
-    listed = list(api_client().list_all())
-    calls = max(1, math.ceil(len(listed) / LARGEST_PAGE))
+    listed, calls = read_account()
     handlers = [handler for handler in listed if not server_profile.is_scratch(handler.name)]
     for leftover in listed:
         if server_profile.leftover_scratch(leftover.name, leftover.created):

@@ -181,7 +181,7 @@ def handler_check(request: HtmxRequest, handler: Handler) -> HttpResponse:
     """Checks the channel without sending anything, with its stored settings read fresh from the API."""
     checked = channel_health.check_one(handler)
     if not request.htmx:
-        messages.info(request, f"{checked.finding.health.label}: {checked.words}")
+        messages.info(request, checked.said)
         return redirect("handler_detail", handler_id=handler.id)
     return render(request, "handlers_admin/handler_detail.html#health", _health_context(handler.id))
 
