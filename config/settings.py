@@ -1,5 +1,5 @@
-from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.csp import CSP
@@ -25,10 +25,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.forms",
     "django_htmx",
     "django_tasks_db",
-    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "handlers_admin",
     "sandbox",
 ]
@@ -46,15 +52,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "handlers_admin.middleware.MemberLanguageMiddleware",
     "handlers_admin.middleware.MemberLogMiddleware",
     "handlers_admin.middleware.FailingPartMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "handlers_admin.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "handlers_admin.middleware.HtmxMessagesMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,10 +98,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://panel_cache")}
 
 AUTHENTICATION_BACKENDS = [
-    # First, so that a paused sign-in is refused before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
-    # Django's model backend, which also returns a stopped member once their password is right, so that the
-    # sign-in page can tell them; they still cannot sign in (handlers_admin/sign_in.py).
+    # allauth's backend, which also returns a stopped member once their password is right, so that the sign-in page
+    # can tell them; they still cannot sign in (handlers_admin/sign_in.py).
     "handlers_admin.sign_in.MemberBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -103,20 +109,91 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 CSRF_FAILURE_VIEW = "handlers_admin.views.site.csrf_failure"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "handler_list"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# One username from one address, and also one address trying many usernames (password spraying).
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# Signing in, through django-allauth: members sign in with their name and password (then a second factor if they
+# have one), with a passkey alone, or through the team's OpenID Connect provider. Nobody signs up: admins add
+# members, and the provider's groups give those it vouches for their role.
+ACCOUNT_ADAPTER = "handlers_admin.sign_in.AccountAdapter"
+ACCOUNT_FORMS = {"login": "handlers_admin.sign_in.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Failed sign-ins: SIGN_IN_FAILURE_LIMIT from one address pause signing in from it for SIGN_IN_PAUSE_MINUTES (the
+# limit django-axes kept before); wrong second-factor codes count against the same address.
+SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+SIGN_IN_PAUSE_MINUTES = env.int("SIGN_IN_PAUSE_MINUTES", default=15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{SIGN_IN_FAILURE_LIMIT}/{SIGN_IN_PAUSE_MINUTES}m/ip",
+    "login": "30/m/ip",
+    "change_password": "5/m/user",
+    "reset_password": False,
+    "signup": False,
+}
 # Whether a proxy in front terminates TLS: only then are its X-Forwarded-* headers believed.
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
-AXES_CLIENT_IP_CALLABLE = "handlers_admin.client_address.client_address"
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
+# Behind it, a client's address is the one the proxy appended last to X-Forwarded-For, the only part of that header
+# a client cannot forge (for the pause above and the list of a member's sessions).
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if BEHIND_PROXY else 0
+
+MFA_ADAPTER = "handlers_admin.sign_in.SecondFactorAdapter"
+MFA_FORMS = {
+    "authenticate": "handlers_admin.sign_in.SecondFactorForm",
+    "reauthenticate": "handlers_admin.sign_in.ConfirmWithSecondFactorForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Recovery codes are shown once, when made (and can be renewed); after that only how many are left.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Notification channels panel")
+# WebAuthn needs https, but for http://localhost while developing (and in the browser tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# The roles whose members must have a second factor (an authenticator app or a passkey) before any page.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["admin"])
+
+USERSESSIONS_TRACK_ACTIVITY = False
+USERSESSIONS_ADAPTER = "handlers_admin.member_sessions.SessionsAdapter"
+
+# Single sign-on through the team's OpenID Connect provider, on when OIDC_SERVER_URL is set.
+SOCIALACCOUNT_ADAPTER = "handlers_admin.single_sign_on.SingleSignOnAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
+# Where the provider's button sends the browser: allauth answers its POST with a redirect there, which browsers hold
+# to the form-action of the Content-Security-Policy below.
+OIDC_ORIGIN = urlsplit(OIDC_SERVER_URL)._replace(path="", query="", fragment="").geturl() if OIDC_SERVER_URL else ""
+OIDC_PROVIDER_ID = env.str("OIDC_PROVIDER_ID", default="sso")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="SSO")
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+# Which group gives which role: "ops-admins=admin,ops=editor,staff=viewer"; the most powerful one wins.
+OIDC_ROLES = dict(item.split("=", 1) for item in env.list("OIDC_ROLES", default=[]) if "=" in item)
+# Passwords off for everyone but the break-glass admins created with `manage.py create_member`.
+OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "SCOPE": env.list("OIDC_SCOPES", default=["openid", "profile", "email"]),
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": env.str("OIDC_CLIENT_ID", default=""),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
 
 LANGUAGE_CODE = "en"
 # Each language is named in itself, so that whoever needs it can find it in the menu.
@@ -152,7 +229,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *([OIDC_ORIGIN] if OIDC_ORIGIN else [])],
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -254,6 +331,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        "axes": {"level": "WARNING"},
+        # At DEBUG it would log the whole context of a template, second factors' secrets included.
+        "django.template": {"level": "INFO"},
     },
 }

@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -21,3 +22,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
+
+
+# The provider is configured from the environment and its tokens are not kept (SOCIALACCOUNT_STORE_TOKENS): rows
+# added here would do nothing.
+for unused in (SocialApp, SocialToken):
+    if admin.site.is_registered(unused):
+        admin.site.unregister(unused)

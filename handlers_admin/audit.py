@@ -129,8 +129,63 @@ def settle(entry: AuditEntry, *, done: bool, handler_id: int | None = None) -> N
     entry.save(update_fields=["outcome", "handler_id"])
 
 
+class SignInMethod:
+    """How a sign-in was made, as kept in an entry's details ({"method": …}) and put into words on the audit page."""
+
+    PASSWORD = "password"
+    PASSWORD_AND_CODE = "password_and_code"
+    PASSWORD_AND_RECOVERY_CODE = "password_and_recovery_code"
+    PASSWORD_AND_SECURITY_KEY = "password_and_security_key"
+    PASSKEY = "passkey"
+    SINGLE_SIGN_ON = "single_sign_on"
+
+
+def sign_in_method(records: list[dict[str, Any]]) -> str:
+    """The method of a sign-in, from the steps allauth recorded in its session (get_authentication_records); empty
+    when none was recorded (a session opened by code, as the tests do)."""
+    methods = {record.get("method") for record in records}
+    second = next((record for record in reversed(records) if record.get("method") == "mfa"), None)
+    if "socialaccount" in methods:
+        return SignInMethod.SINGLE_SIGN_ON
+    if second and second.get("passwordless"):
+        return SignInMethod.PASSKEY
+    if second:
+        return {
+            "totp": SignInMethod.PASSWORD_AND_CODE,
+            "recovery_codes": SignInMethod.PASSWORD_AND_RECOVERY_CODE,
+        }.get(second.get("type", ""), SignInMethod.PASSWORD_AND_SECURITY_KEY)
+    return SignInMethod.PASSWORD if "password" in methods else ""
+
+
 def signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    AuditEntry.objects.create(actor=user, actor_name=user.get_username()[:150], action=Action.SIGN_IN)
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    method = sign_in_method(get_authentication_records(request, user)) if hasattr(request, "session") else ""
+    AuditEntry.objects.create(
+        actor=user,
+        actor_name=user.get_username()[:150],
+        action=Action.SIGN_IN,
+        details={"method": method} if method else {},
+    )
+
+
+def factor_changed(action: str) -> Any:
+    """A receiver of one of allauth's mfa signals: a member's own second factor added, removed or renewed."""
+
+    def receive(sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any) -> None:
+        member_changed(user, action, member=user.get_username(), details={"factor": authenticator.type})
+
+    return receive
+
+
+def factor_failed(sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any) -> None:
+    AuditEntry.objects.create(
+        actor=user,
+        actor_name=user.get_username()[:150],
+        action=Action.FACTOR_FAILED,
+        outcome=AuditEntry.Outcome.REFUSED,
+        details={"factor": authenticator.type},
+    )
 
 
 def signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
@@ -188,14 +243,21 @@ def tested(
 
 
 def member_changed(
-    actor: User, action: str, *, member: str, changes: dict[str, tuple[str | None, str | None]] | None = None
+    actor: User,
+    action: str,
+    *,
+    member: str,
+    changes: dict[str, tuple[str | None, str | None]] | None = None,
+    details: dict[str, str] | None = None,
 ) -> None:
-    """A change to a member's account; the member's name is kept with it, like a handler's."""
+    """A change to a member's account; the member's name is kept with it, like a handler's. `details` says what
+    made it when it was not the actor's own hand, e.g. {"source": "single_sign_on"}."""
     AuditEntry.objects.create(
         actor=actor,
         actor_name=actor.get_username()[:150],
         action=action,
         handler_name=member[:512],
+        details=details or {},
         changes=[
             {"field": field, "before": before, "after": after} for field, (before, after) in (changes or {}).items()
         ],

@@ -1,17 +1,20 @@
 """The team's own accounts: adding members, changing their role, letting them sign in or not, resetting their
-password and removing them; each audited."""
+password and removing them; each audited. The list also says which second factors each has and how they sign in."""
 
 import secrets
 from dataclasses import dataclass, field
 
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from handlers_admin import member_sessions, second_factors
 from handlers_admin.audit import member_changed
-from handlers_admin.models import AuditEntry, MirroredHandler
-from handlers_admin.roles import DELETE, Role, assign_role, role_of
+from handlers_admin.models import AuditEntry, MemberSettings, MirroredHandler
+from handlers_admin.roles import DELETE, Role, assign_role, role_from_relations, role_of
 
 
 class MemberChangeRefused(Exception):
@@ -22,14 +25,51 @@ class MemberChangeRefused(Exception):
 class Member:
     user: User
     role: Role | None
+    factors: second_factors.Factors = field(default_factory=second_factors.Factors)
+    # The name of the provider the account signs in through (single sign-on); empty for a password account.
+    provider: str = ""
+    # May sign in with a password when OIDC_ONLY turns passwords off for the others.
+    break_glass: bool = False
+
+
+def provider_name(provider_id: str) -> str:
+    """The name of a single sign-on provider, by the id allauth keeps with the accounts it signed in."""
+    return settings.OIDC_PROVIDER_NAME if provider_id == settings.OIDC_PROVIDER_ID else provider_id
+
+
+def _break_glass(user: User) -> bool:
+    try:
+        return user.panel_settings.break_glass
+    except MemberSettings.DoesNotExist:
+        return False
 
 
 def listed() -> list[Member]:
-    # What role_of reads for a member stopped from signing in, whose permissions Django does not load.
-    users = User.objects.order_by("username").prefetch_related(
-        "groups__permissions__content_type", "user_permissions__content_type"
+    """Every member, in the same few queries however many there are."""
+    # What a member's role is read from (see roles.role_from_relations): role_of would ask Django for an active
+    # member's permissions, two queries for each.
+    users = list(
+        User.objects.order_by("username")
+        .select_related("panel_settings")
+        .prefetch_related("groups__permissions__content_type", "user_permissions__content_type")
     )
-    return [Member(user=user, role=role_of(user)) for user in users]
+    ids = [user.pk for user in users]
+    factors = second_factors.factors_of(ids)
+    providers: dict[int, str] = {}
+    for user_id, provider in (
+        SocialAccount.objects.filter(user_id__in=ids).order_by("pk").values_list("user_id", "provider")
+    ):
+        providers.setdefault(user_id, provider_name(provider))
+    return [
+        Member(
+            user=user,
+            role=role_from_relations(user),
+            factors=factors.get(user.pk, second_factors.Factors()),
+            provider=providers.get(user.pk, ""),
+            break_glass=_break_glass(user),
+        )
+        for user in users
+    ]
 
 
 @dataclass(frozen=True)
@@ -49,6 +89,8 @@ def _one_time_password() -> OneTimePassword:
 
 def add(actor: User, *, username: str, role: Role) -> OneTimePassword:
     """Adds a member; returns their one-time password, shown once and kept nowhere."""
+    if settings.OIDC_ONLY:
+        raise MemberChangeRefused(_("Passwords are turned off for this panel: members sign in through its provider."))
     if User.objects.filter(username__iexact=username).exists():
         raise MemberChangeRefused(_("There is already a member called “%(name)s”.") % {"name": username})
     password = _one_time_password()
@@ -62,7 +104,14 @@ def add(actor: User, *, username: str, role: Role) -> OneTimePassword:
 def change_role(actor: User, member: User, role: Role) -> None:
     if member.pk == actor.pk:
         raise MemberChangeRefused(_("You cannot change your own role: ask another admin."))
+    set_role(actor, member, role)
+
+
+def set_role(actor: User, member: User, role: Role, *, details: dict[str, str] | None = None) -> None:
+    """Gives a member a role, audited when it is another than theirs (`details` as for audit.member_changed)."""
     before = role_of(member)
+    if before == role:
+        return
     with transaction.atomic():
         assign_role(member, role)
         member_changed(
@@ -70,6 +119,7 @@ def change_role(actor: User, member: User, role: Role) -> None:
             AuditEntry.Action.MEMBER_CHANGED,
             member=member.get_username(),
             changes={"role": (before.value if before else None, role.value)},
+            details=details,
         )
 
 
@@ -81,6 +131,8 @@ def allow_sign_in(actor: User, member: User, *, allowed: bool) -> None:
         member.save(update_fields=["is_active"])
         action = AuditEntry.Action.MEMBER_ENABLED if allowed else AuditEntry.Action.MEMBER_DISABLED
         member_changed(actor, action, member=member.get_username())
+        if not allowed:
+            member_sessions.end_all(member)
 
 
 def reset_password(actor: User, member: User) -> OneTimePassword:
@@ -88,7 +140,7 @@ def reset_password(actor: User, member: User) -> OneTimePassword:
     the old one: Django checks each session against a hash of the password it began with."""
     if member.pk == actor.pk:
         # Here the admin's own session would end too; Django's own form keeps it and asks for the old password.
-        raise MemberChangeRefused(_("You cannot reset your own password here: change it under “Password”."))
+        raise MemberChangeRefused(_("You cannot reset your own password here: change it under “Your account”."))
     password = _one_time_password()
     member.set_password(password.value)
     with transaction.atomic():

@@ -5,10 +5,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_admin import health, languages, log_lines
+from handlers_admin import health, languages, log_lines, second_factors
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +118,22 @@ def member_zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+class SecondFactorRequiredMiddleware:
+    """Takes a member whose role needs a second factor they have not set up (MFA_REQUIRED_ROLES) to set one up,
+    before any page but signing in and out, the second factor pages themselves and the language menu."""
+
+    OPEN = ("/accounts/", "/language/", "/healthz", "/favicon.ico", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.OPEN) or not second_factors.setup_required(request):
+            return self.get_response(request)
+        messages.warning(
+            request, _("Your role needs a second factor before you go on: set up an authenticator app or a passkey.")
+        )
+        target = reverse("mfa_index")
+        return HttpResponseClientRedirect(target) if request.headers.get("HX-Request") else redirect(target)

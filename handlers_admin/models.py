@@ -53,6 +53,12 @@ class AuditEntry(models.Model):
         DETAILS = "details", _("Changed labels, owner or notes")
         MEMBER_PASSWORD_RESET = "member_password", _("Reset a member's password")
         MEMBER_REMOVED = "member_removed", _("Removed a member")
+        FACTOR_FAILED = "factor_failed", _("Failed second factor")
+        FACTOR_ADDED = "factor_added", _("Added a second factor")
+        FACTOR_REMOVED = "factor_removed", _("Removed a second factor")
+        RECOVERY_CODES_RENEWED = "codes_renewed", _("Renewed recovery codes")
+        FACTORS_RESET = "factors_reset", _("Reset a member's second factors")
+        SESSIONS_ENDED = "sessions_ended", _("Signed out elsewhere")
 
     class Origin(models.TextChoices):
         PANEL = "panel", _("Made in the panel")
@@ -285,6 +291,8 @@ class MemberSettings(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panel_settings")
     # Empty: the browser's language.
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Created with `manage.py create_member`: may still sign in with a password when OIDC_ONLY turns passwords off.
+    break_glass = models.BooleanField(_("break-glass account"), default=False)
 
     class Meta:
         default_permissions = ()

@@ -52,11 +52,20 @@ def role_of(user: User | AnonymousUser) -> Role | None:
     in (`has_perm` is False for an inactive account), so theirs are read from their account: "Stop signing in" must
     not read as a viewer, nor a role form posted unchanged demote them. Otherwise, the permissions Django has
     already loaded for the request."""
-    holds: Callable[[str], bool] = user.has_perm
     if isinstance(user, User) and not user.is_active:
-        if user.is_superuser:
-            return Role.ADMIN
-        holds = _granted(user).__contains__
+        return role_from_relations(user)
+    return _strongest(user.has_perm)
+
+
+def role_from_relations(user: User) -> Role | None:
+    """The role an account's groups and own permissions give, whatever its access, read through the relations its
+    caller prefetched, if any (see members.listed)."""
+    if user.is_superuser:
+        return Role.ADMIN
+    return _strongest(_granted(user).__contains__)
+
+
+def _strongest(holds: Callable[[str], bool]) -> Role | None:
     for role, mark in ((Role.ADMIN, DELETE), (Role.EDITOR, CHANGE), (Role.VIEWER, VIEW)):
         if holds(mark):
             return role
@@ -64,8 +73,7 @@ def role_of(user: User | AnonymousUser) -> Role | None:
 
 
 def _granted(user: User) -> set[str]:
-    """What an account's groups and own permissions grant, as "app_label.codename", read through the relations its
-    caller prefetched, if any (see members.listed)."""
+    """What an account's groups and own permissions grant, as "app_label.codename"."""
     permissions = [*user.user_permissions.all(), *(p for group in user.groups.all() for p in group.permissions.all())]
     return {f"{permission.content_type.app_label}.{permission.codename}" for permission in permissions}
 

@@ -1,35 +1,121 @@
-"""Signing in: a member whose signing in an admin stopped (members.allow_sign_in) is told so, once their password is
-right; they still cannot sign in, and a session they already had no longer lets them in."""
+"""Signing in with a password, through django-allauth: nobody signs up (admins add members), a member whose signing in
+an admin stopped is told so once their password is right, and with OIDC_ONLY only break-glass admins may use a
+password at all."""
 
 from typing import Any
 
-from django.contrib.auth.backends import AllowAllUsersModelBackend
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.models import User
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.auth_backends import AuthenticationBackend
+from allauth.account.forms import LoginForm
+from allauth.core import context
+from allauth.core.internal import ratelimit
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from handlers_admin import sealed
+from handlers_admin.models import MemberSettings
 
-class MemberBackend(AllowAllUsersModelBackend):
-    """Django's model backend, but a stopped member's account is returned once their password is right, so that
-    SignInForm can say why they cannot sign in (a wrong password is refused the same for every username). Their
-    session and their permissions are refused as Django's model backend refuses them. It comes after axes's backend
-    (AUTHENTICATION_BACKENDS), which refuses a paused sign-in before any password is checked."""
+
+class MemberBackend(AuthenticationBackend):
+    """allauth's backend, but a stopped member's account is returned once their password is right, so that the
+    sign-in can say why they cannot sign in (AccountAdapter.respond_user_inactive); a wrong password is refused the
+    same for every username. Their session and their permissions are refused as Django's model backend refuses
+    them."""
+
+    def user_can_authenticate(self, user: AbstractBaseUser | None) -> bool:
+        return True
 
     def get_user(self, user_id: Any) -> User | None:
         user = super().get_user(user_id)
         return user if user is not None and user.is_active else None
 
 
-class SignInForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "inactive": _("Your access to this panel was stopped: ask an admin."),
-    }
+def may_use_password(user: User) -> bool:
+    """Whether this member may sign in, or change their password, with a password (see OIDC_ONLY)."""
+    return not settings.OIDC_ONLY or MemberSettings.objects.filter(user=user, break_glass=True).exists()
 
-    def confirm_login_allowed(self, user: User) -> None:
-        if not user.is_active:
-            # A failed sign-in like a wrong password's: in the audit trail, and counted by axes towards the pause.
-            credentials = {"username": self.cleaned_data.get("username", "")}
-            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
-        super().confirm_login_allowed(user)
+
+def _failed(request: HttpRequest | None, username: str) -> None:
+    # A failed sign-in like a wrong password's, in the audit trail.
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+
+
+class SignInForm(LoginForm):
+    user: User | None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.user is not None and not may_use_password(self.user):
+            _failed(self.request, self.user.get_username())
+            self.user = None
+            raise ValidationError(
+                _("Passwords are turned off for this panel: sign in with %(provider)s.")
+                % {"provider": settings.OIDC_PROVIDER_NAME}
+            )
+        return cleaned
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def respond_user_inactive(self, request: HttpRequest, user: AbstractBaseUser) -> HttpResponse:
+        _failed(request, user.get_username())
+        return super().respond_user_inactive(request, user)
+
+
+class _CountedCode:
+    """allauth's code form, but a right code takes back only its own attempt from the pause's count. allauth's own
+    form clears the whole count of the address, so that anyone with a factor of their own could sign in between
+    guesses at another member's password and never be paused."""
+
+    user: User
+
+    def clean_code(self) -> str:
+        attempt = ratelimit.consume(
+            request=context.request, app="allauth.account", action="login_failed", key=f"mfa-auth-user-{self.user.pk}"
+        )
+        if not attempt:
+            raise get_adapter().validation_error("too_many_login_attempts")
+        code: str = self.cleaned_data["code"]  # type: ignore[attr-defined]
+        # Codes are typed into the app's (or the recovery codes') own check; passkeys answer another form.
+        authenticators = Authenticator.objects.filter(user=self.user).exclude(type=Authenticator.Type.WEBAUTHN)
+        main = None
+        for authenticator in authenticators:
+            if main is None or authenticator.type == Authenticator.Type.TOTP:
+                main = authenticator
+            if authenticator.wrap().validate_code(code):
+                authenticator.user = self.user
+                self.authenticator = authenticator
+                attempt.rollback()
+                return code
+        if main is not None:
+            self._emit_authentication_failed(main)  # type: ignore[attr-defined]
+        raise get_adapter().validation_error("incorrect_code")
+
+
+class SecondFactorForm(_CountedCode, AuthenticateForm):
+    pass
+
+
+class ConfirmWithSecondFactorForm(_CountedCode, ReauthenticateForm):
+    pass
+
+
+class SecondFactorAdapter(DefaultMFAAdapter):
+    """Keeps the authenticator app's secret and the recovery codes' seed encrypted in the database (with a key drawn
+    from SECRET_KEY), not in plain text."""
+
+    def encrypt(self, text: str) -> str:
+        return sealed.seal(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        opened = sealed.unseal(encrypted_text)
+        return opened if isinstance(opened, str) else ""

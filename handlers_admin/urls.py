@@ -41,6 +41,7 @@ urlpatterns = [
     path("members/<int:member_id>/role/", members.member_role, name="member_role"),
     path("members/<int:member_id>/access/", members.member_access, name="member_access"),
     path("members/<int:member_id>/password/", members.member_password, name="member_password"),
+    path("members/<int:member_id>/factors/", members.member_factors, name="member_factors"),
     path("members/<int:member_id>/remove/", members.member_remove, name="member_remove"),
     path("connection/", connection.connection, name="connection"),
     path("connection/check/", connection.connection_check, name="connection_check"),

@@ -1,6 +1,7 @@
 """The panel's words for what it shows: type and field labels, relative times, counts of channels, a label with
 its value, what a recorded change was, what a test send or a silent check of a channel found, and what a check
-found of a change whose answer never came."""
+found of a change whose answer never came; second factors, and how a member signed in or was changed, as the
+audit trail shows them."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -8,11 +9,13 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin.api import State
+from handlers_admin.audit import SignInMethod
 from handlers_admin.handler_types import ALL_FIELDS, HANDLER_TYPES
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import Role
@@ -334,3 +337,75 @@ NOT_DONE: dict[str, "StrPromise"] = {
         "The product answered late, and no new channel has appeared: nothing was created. You can send the form again."
     ),
 }
+
+
+# Second factors by allauth's type (Authenticator.Type), as the audit trail names the one an entry is about.
+FACTOR_NAMES: dict[str, "StrPromise"] = {
+    "totp": _("authenticator app"),
+    "webauthn": _("passkey or security key"),
+    "recovery_codes": _("recovery codes"),
+}
+
+
+def factor_name(kind: str) -> str:
+    """A second factor's name by its type: "authenticator app"; a type this panel does not know keeps its name."""
+    return str(FACTOR_NAMES[kind]) if kind in FACTOR_NAMES else kind
+
+
+def factor_parts(
+    *, authenticator_app: bool, security_keys: int, recovery_codes: bool, codes_left: int | None = None
+) -> list[str]:
+    """Second factors in words, one part each: "authenticator app", "2 passkeys or security keys", "8 recovery codes
+    left" (or "recovery codes" when how many are left is not said)."""
+    parts = [factor_name("totp")] if authenticator_app else []
+    if security_keys:
+        keys = ngettext("%(count)s passkey or security key", "%(count)s passkeys or security keys", security_keys)
+        parts.append(keys % {"count": security_keys})
+    if recovery_codes and codes_left is None:
+        parts.append(factor_name("recovery_codes"))
+    elif recovery_codes:
+        left = ngettext("%(count)s recovery code left", "%(count)s recovery codes left", codes_left or 0)
+        parts.append(left % {"count": codes_left or 0})
+    return parts
+
+
+# How a member signed in, by the method its entry keeps (audit.SignInMethod).
+_SIGN_IN_WORDS: dict[str, "StrPromise"] = {
+    SignInMethod.PASSWORD: _("Signed in with a password"),
+    SignInMethod.PASSWORD_AND_CODE: _("Signed in with a password and an authenticator code"),
+    SignInMethod.PASSWORD_AND_RECOVERY_CODE: _("Signed in with a password and a recovery code"),
+    SignInMethod.PASSWORD_AND_SECURITY_KEY: _("Signed in with a password and a security key"),
+    SignInMethod.PASSKEY: _("Signed in with a passkey"),
+    SignInMethod.SINGLE_SIGN_ON: _("Signed in through single sign-on (%(provider)s)"),
+}
+# A change to a member that the provider's groups made at their sign-in (details {"source": "single_sign_on"}).
+_FROM_GROUPS_WORDS: dict[str, "StrPromise"] = {
+    Action.MEMBER_ADDED: _("Added a member from the groups in %(provider)s"),
+    Action.MEMBER_CHANGED: _("Changed a member's role from the groups in %(provider)s"),
+}
+# Renewed recovery codes need no more words than their action's name.
+_FACTOR_ACTIONS = (Action.FACTOR_ADDED, Action.FACTOR_REMOVED, Action.FACTOR_FAILED)
+
+
+def entry_action(entry: AuditEntry) -> str:
+    """What an audit entry's action was, in words, with what its details add: how a member signed in ("Signed in with
+    a passkey"), which second factor ("Added a second factor: authenticator app"), what a reset removed, and a change
+    the provider's groups made."""
+    label = entry.get_action_display()
+    details = entry.details if isinstance(entry.details, dict) else {}
+    provider = {"provider": settings.OIDC_PROVIDER_NAME}
+    if entry.action == Action.SIGN_IN and (phrase := _SIGN_IN_WORDS.get(str(details.get("method", "")))):
+        return str(phrase) % provider
+    if entry.action in _FACTOR_ACTIONS and details.get("factor"):
+        return labelled(label, factor_name(str(details["factor"])))
+    if entry.action == Action.FACTORS_RESET and details.get("removed"):
+        removed = str(details["removed"]).split(",")
+        parts = factor_parts(
+            authenticator_app="totp" in removed,
+            security_keys=removed.count("webauthn"),
+            recovery_codes="recovery_codes" in removed,
+        )
+        return labelled(label, ", ".join(parts)) if parts else label
+    if details.get("source") == "single_sign_on" and (phrase := _FROM_GROUPS_WORDS.get(entry.action)):
+        return str(phrase) % provider
+    return label

@@ -244,3 +244,35 @@ def accessible():
         assert overflow <= 0, (where, f"{overflow}px of sideways scroll")
 
     return check
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID Connect provider (node-oidc-provider) for this test process, with the panel as its client."""
+    from tests.oidc import running_provider
+
+    with running_provider(tmp_path_factory.mktemp("oidc")) as provider:
+        yield provider
+
+
+@pytest.fixture
+def sso(oidc_provider, settings):
+    """The panel signing in through `oidc_provider`, named "Acme SSO", whose groups ops-admins, ops and staff give
+    the admin, editor and viewer roles; the provider knows nobody until the test tells it (`set_accounts`)."""
+    oidc_provider.set_accounts({})
+    settings.OIDC_SERVER_URL = oidc_provider.issuer
+    settings.OIDC_PROVIDER_NAME = "Acme SSO"
+    settings.OIDC_ROLE_CLAIM = "groups"
+    settings.OIDC_ROLES = {"ops-admins": "admin", "ops": "editor", "staff": "viewer"}
+    app = oidc_provider.app(name="Acme SSO", provider_id=settings.OIDC_PROVIDER_ID)
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        **settings.SOCIALACCOUNT_PROVIDERS,
+        "openid_connect": {**settings.SOCIALACCOUNT_PROVIDERS["openid_connect"], "APPS": [app]},
+    }
+    # The provider's button is a form the browser may send there, as config/settings.py allows for OIDC_SERVER_URL
+    # (test_single_sign_on.py checks that it does).
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "form-action": [*settings.SECURE_CSP["form-action"], oidc_provider.issuer],
+    }
+    return oidc_provider

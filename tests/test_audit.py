@@ -141,8 +141,8 @@ def test_no_secret_value_appears_in_any_record(api: responses.RequestsMock, edit
 
 
 def test_sign_in_sign_out_and_failed_sign_ins_are_recorded(viewer, client: Client) -> None:
-    client.post("/accounts/login/", {"username": "vera", "password": "wrong"})
-    client.post("/accounts/login/", {"username": "vera", "password": PASSWORD})
+    client.post("/accounts/login/", {"login": "vera", "password": "wrong"})
+    client.post("/accounts/login/", {"login": "vera", "password": PASSWORD})
     client.post("/accounts/logout/")
     entries = list(AuditEntry.objects.order_by("id").values_list("action", "actor_name", "outcome"))
     assert entries == [("sign_in_failed", "vera", "refused"), ("sign_in", "vera", "done"), ("sign_out", "vera", "done")]

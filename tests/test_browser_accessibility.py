@@ -97,7 +97,8 @@ def test_every_page_is_accessible(screen, accessible) -> None:
         "/audit/",
         "/members/",
         "/connection/",
-        "/accounts/password_change/",
+        "/accounts/password/change/",
+        "/accounts/me/",
         "/handlers/999999/",
         "/no-such-page/",
     ):

@@ -18,7 +18,7 @@ def test_a_polish_browser_reads_the_error_in_polish_then_french_sticks_after_sig
     expect(page.locator("html")).to_have_attribute("lang", "pl")
     page.get_by_label("Nazwa użytkownika").fill("zofia")
     page.get_by_label("Hasło").fill(PASSWORD)
-    page.get_by_role("button", name="Zaloguj się").click()
+    page.get_by_role("button", name="Zaloguj się", exact=True).click()
 
     page.get_by_role("link", name="Nowy kanał").click()
     page.get_by_label("Nazwa", exact=True).fill("Dyżur nocny")
@@ -35,9 +35,9 @@ def test_a_polish_browser_reads_the_error_in_polish_then_french_sticks_after_sig
     expect(page.get_by_role("heading", name="Nouveau canal de notification")).to_be_visible()
 
     page.get_by_role("button", name="Se déconnecter").click()
-    expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    expect(page.get_by_role("heading", name="Se connecter", exact=True)).to_be_visible()
     page.get_by_label("Nom d’utilisateur").fill("zofia")
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     expect(page.get_by_role("heading", name="Canaux de notification")).to_be_visible()
     context.close()

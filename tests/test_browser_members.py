@@ -49,7 +49,7 @@ def test_a_reset_shows_the_new_password_once_and_it_signs_in(admin_page, live_se
     secret = admin_page.locator("code.secret")
     expect(secret).to_have_count(1)
     password = secret.inner_text()
-    assert Client().post("/accounts/login/", {"username": "vera", "password": password}).status_code == 302
+    assert Client().post("/accounts/login/", {"login": "vera", "password": password}).status_code == 302
     accessible(admin_page, "/members/ after a reset")
     admin_page.goto(f"{live_server.url}/members/")
     expect(admin_page.locator("code.secret")).to_have_count(0)

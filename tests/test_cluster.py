@@ -127,9 +127,7 @@ def test_two_instances_and_a_worker_act_as_one_panel(cluster) -> None:
 
     # A session made on one instance is valid on the other.
     a.get("/accounts/login/")
-    assert (
-        a.post("/accounts/login/", {"username": "ops", "password": PASSWORD}, allow_redirects=False).status_code == 302
-    )
+    assert a.post("/accounts/login/", {"login": "ops", "password": PASSWORD}, allow_redirects=False).status_code == 302
     b.http.cookies.update(a.http.cookies)
     assert b.get("/handlers/", allow_redirects=False).status_code == 200
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 def test_csrf_is_enforced_on_posts(viewer: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(viewer)
-    assert client.post(reverse("logout")).status_code == 403
+    assert client.post(reverse("account_logout")).status_code == 403
 
 
 def test_the_csrf_token_rides_on_the_body_for_htmx(viewer_client: Client) -> None:

@@ -36,14 +36,14 @@ def test_a_choice_before_sign_in_is_kept_in_a_cookie(client: Client) -> None:
 
 def test_a_members_choice_is_kept_on_their_account_for_the_next_sign_in_anywhere(viewer: User) -> None:
     laptop = Client()
-    laptop.post("/accounts/login/", {"username": viewer.username, "password": PASSWORD})
+    laptop.post("/accounts/login/", {"login": viewer.username, "password": PASSWORD})
     laptop.post("/language/", {"language": "fr", "next": "/handlers/"})
     assert MemberSettings.objects.get(user=viewer).language == "fr"
     assert "Canaux de notification" in laptop.get("/handlers/", HTTP_ACCEPT_LANGUAGE="de").text
 
     phone = Client()  # no cookie: the browser asks for German
     signed_in = phone.post(
-        "/accounts/login/", {"username": viewer.username, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="de", follow=True
+        "/accounts/login/", {"login": viewer.username, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="de", follow=True
     )
     assert '<html lang="fr">' in signed_in.text and "Canaux de notification" in signed_in.text
 

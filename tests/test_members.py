@@ -41,7 +41,7 @@ def test_a_new_member_gets_a_one_time_password_that_signs_them_in(admin_client: 
     assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
     password = re.search(r'<code class="secret">([^<]+)</code>', response.text)[1]
     assert role_of(User.objects.get(username="newbie")) == Role.EDITOR
-    assert client.post("/accounts/login/", {"username": "newbie", "password": password}).status_code == 302
+    assert client.post("/accounts/login/", {"login": "newbie", "password": password}).status_code == 302
     assert password not in admin_client.get("/members/").text
     entry = AuditEntry.objects.get(action="member_added")
     assert entry.handler_name == "newbie" and password not in str(entry.changes) + entry.message
@@ -64,9 +64,10 @@ def test_a_member_stopped_from_signing_in_cannot_and_can_again_once_let(
     admin_client: Client, viewer: User, client: Client
 ) -> None:
     admin_client.post(f"/members/{viewer.pk}/access/", {"allowed": "0"})
-    assert client.post("/accounts/login/", {"username": "vera", "password": PASSWORD}).status_code == 200
+    assert client.post("/accounts/login/", {"login": "vera", "password": PASSWORD})["Location"] == "/accounts/inactive/"
+    assert "_auth_user_id" not in client.session
     admin_client.post(f"/members/{viewer.pk}/access/", {"allowed": "1"})
-    assert client.post("/accounts/login/", {"username": "vera", "password": PASSWORD}).status_code == 302
+    assert client.post("/accounts/login/", {"login": "vera", "password": PASSWORD}).status_code == 302
     assert [e.action for e in AuditEntry.objects.filter(action__startswith="member_").order_by("id")] == [
         "member_disabled",
         "member_enabled",
@@ -100,8 +101,8 @@ def test_a_stopped_editor_is_listed_as_an_editor_and_stays_one_when_their_row_is
     editor = User.objects.get(pk=editor.pk)
     assert not editor.is_active and list(editor.groups.values_list("name", flat=True)) == ["editor"]
     assert role_of(editor) == Role.EDITOR
-    entry = AuditEntry.objects.get(action="member_changed")
-    assert entry.changes == [{"field": "role", "before": "editor", "after": "editor"}]
+    # The same role posted again is no change, and none is recorded.
+    assert not AuditEntry.objects.filter(action="member_changed").exists()
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -135,7 +136,7 @@ def every_log_line() -> Iterator[list[logging.LogRecord]]:
 
     records: list[logging.LogRecord] = []
     handler = Kept(level=logging.DEBUG)
-    loggers = [logging.getLogger(name) for name in ("", "django", "django.server", "axes")]
+    loggers = [logging.getLogger(name) for name in ("", "django", "django.server", "django.template")]
     levels = [found.level for found in loggers]
     for found in loggers:
         found.addHandler(handler)
@@ -153,7 +154,7 @@ def one_time_password(page: str) -> str:
 
 
 def signs_in(username: str, password: str) -> bool:
-    return Client().post("/accounts/login/", {"username": username, "password": password}).status_code == 302
+    return Client().post("/accounts/login/", {"login": username, "password": password}).status_code == 302
 
 
 def test_a_reset_password_replaces_the_old_one_is_shown_once_and_kept_nowhere(
@@ -187,7 +188,7 @@ def test_a_reset_signs_the_member_out_of_their_other_sessions(
 
 def test_admins_reset_their_own_password_elsewhere_and_stay_signed_in(admin_client: Client, admin_member: User) -> None:
     response = admin_client.post(f"/members/{admin_member.pk}/password/", follow=True)
-    assert "You cannot reset your own password here: change it under “Password”." in response.text
+    assert "You cannot reset your own password here: change it under “Your account”." in response.text
     assert '<code class="secret">' not in response.text
     assert User.objects.get(pk=admin_member.pk).check_password(PASSWORD)
     assert admin_client.get("/members/").status_code == 200

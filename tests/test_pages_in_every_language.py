@@ -118,18 +118,26 @@ def every_page(client: Client, viewer: Client, stranger: Client, ids: dict[str, 
     checked = client.post("/connection/check/", follow=True)
     yield "connection checked", checked.status_code, checked.text
     yield get("/handlers/?condition=damaged")
-    yield get("/accounts/password/")
-    yield get("/accounts/password/done/")
+    yield get("/accounts/password/change/")
+    yield get("/accounts/me/")
+    yield get("/accounts/2fa/")
+    yield get("/accounts/sessions/")
+    for needs_a_recent_sign_in in ("/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/"):
+        reauthenticate = client.get(needs_a_recent_sign_in, follow=True)
+        yield needs_a_recent_sign_in, reauthenticate.status_code, reauthenticate.text
+    for page in ("/accounts/signup/", "/accounts/inactive/", "/accounts/3rdparty/login/cancelled/"):
+        answer = stranger.get(page)
+        yield page, answer.status_code, answer.text
     yield get("/no-such-page/")
     forbidden = viewer.get("/handlers/new/")
     yield "403", forbidden.status_code, forbidden.text
     stranger.handler.enforce_csrf_checks = True
-    refused = stranger.post("/accounts/login/", {"username": "x"})
+    refused = stranger.post("/accounts/login/", {"login": "x"})
     yield "403 csrf", refused.status_code, refused.text
     stranger.handler.enforce_csrf_checks = False
     yield "sign in", 200, stranger.get("/accounts/login/").text
     for _ in range(6):
-        locked = stranger.post("/accounts/login/", {"username": "ghost", "password": "wrong"})
+        locked = stranger.post("/accounts/login/", {"login": "ghost", "password": "wrong"})
     yield "locked out", locked.status_code, locked.text
     yield "503", 503, render_to_string("unavailable.html", {"failing": ["cache", "database"]})
     yield "500", 500, render_to_string("500.html")

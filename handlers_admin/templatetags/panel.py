@@ -89,6 +89,7 @@ def notes(text: str) -> SafeString:
 
 register.filter("type_label", words.type_label)
 register.filter("icon_name", words.icon_name)
+register.filter("entry_action", words.entry_action)
 register.filter("describe_change", words.describe_change)
 register.filter("entry_message", words.entry_message)
 

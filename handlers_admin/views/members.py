@@ -1,6 +1,7 @@
-"""The team's members, for admins: add one, change a role, stop or allow signing in, reset a password, remove
-one."""
+"""The team's members, for admins: add one, change a role, stop or allow signing in, reset a password or the second
+factors, remove one."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
@@ -13,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_admin import members
+from handlers_admin import members, second_factors
 from handlers_admin.forms import MemberForm, RoleForm
 from handlers_admin.roles import Role
 from handlers_admin.views.access import MANAGE_MEMBERS, HtmxRequest, member_of
@@ -35,6 +36,8 @@ def members_page(
         "new_password": new_password,
         "new_member": new_member if new_password else "",
         "password_reset": reset,
+        "passwords_off": settings.OIDC_ONLY,
+        "provider_name": settings.OIDC_PROVIDER_NAME,
     }
     return render(request, "handlers_admin/members.html", context)
 
@@ -105,6 +108,34 @@ def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
     return members_page(
         request, form=MemberForm(), new_password=new_password, new_member=member.get_username(), reset=True
     )
+
+
+@require_POST
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+def member_factors(request: HtmxRequest, member_id: int) -> HttpResponse:
+    """Asks first, saying what will be removed; once confirmed, removes the member's second factors (a lost phone or
+    key) and signs them out everywhere."""
+    member = get_object_or_404(User, pk=member_id)
+    if request.POST.get("confirmed") != "1":
+        template = "handlers_admin/member_factors.html" + ("#dialog" if request.htmx else "")
+        context = {
+            "member": member,
+            "factors": second_factors.factors_of([member.pk]).get(member.pk, second_factors.Factors()),
+            "refusal": second_factors.reset_refusal(member_of(request), member),
+        }
+        return render(request, template, context)
+    try:
+        second_factors.reset(member_of(request), member)
+    except second_factors.ResetRefused as e:
+        messages.error(request, str(e))
+    else:
+        text = _(
+            "The second factors of %(name)s were removed, and they were signed out everywhere. They can set up new "
+            "ones on their own page once signed in again."
+        )
+        messages.success(request, text % {"name": member.get_username()})
+    target = reverse("member_list")
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
 
 
 @require_http_methods(["GET", "POST"])

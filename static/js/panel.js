@@ -64,8 +64,9 @@ document.addEventListener("keydown", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
-  // After a failed submit, the summary of what to fix takes focus.
-  document.getElementById("error-summary")?.focus();
+  // After a failed submit, the summary of what to fix takes focus, or else the first field refused (allauth's
+  // forms, whose errors are at their fields): its error is part of its description, so it is read out.
+  (document.getElementById("error-summary") ?? document.querySelector("main.allauth [aria-invalid='true']"))?.focus();
   // On a phone the filters start folded behind their button, so the table is on the first screen.
   const fold = document.querySelector(".filters-fold");
   if (fold && window.matchMedia("(max-width: 700px)").matches) fold.open = false;
@@ -100,4 +101,10 @@ document.addEventListener("input", (event) => {
   const left = field.maxLength - field.value.length;
   counter.hidden = left > COUNTER_FROM;
   counter.textContent = document.body.dataset.charactersLeft.replace("%(count)s", String(left));
+});
+
+// allauth's WebAuthn script only logs a passkey or security key that failed or was cancelled; say it on the page.
+document.addEventListener("allauth.error", (event) => {
+  event.preventDefault();
+  tell(document.body.dataset.passkeyFailed);
 });

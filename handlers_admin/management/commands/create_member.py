@@ -9,11 +9,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from handlers_admin.models import MemberSettings
 from handlers_admin.roles import Role, assign_role
 
 
 class Command(BaseCommand):
-    help = "Create a team member, or update an existing one's role and password."
+    help = (
+        "Create a team member, or update an existing one's role and password; they can sign in with it even when "
+        "OIDC_ONLY turns passwords off (a break-glass account)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
@@ -35,6 +39,8 @@ class Command(BaseCommand):
                 user.email = email
             user.save()
             assign_role(user, Role(role))
+            # The account that still signs in with a password when OIDC_ONLY turns passwords off for the others.
+            MemberSettings.objects.update_or_create(user=user, defaults={"break_glass": True})
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {username} as {role}."))
 
