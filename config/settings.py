@@ -117,7 +117,10 @@ LOGOUT_REDIRECT_URL = "account_login"
 # have one), with a passkey alone, or through the team's OpenID Connect provider. Nobody signs up: admins add
 # members, and the provider's groups give those it vouches for their role.
 ACCOUNT_ADAPTER = "handlers_admin.sign_in.AccountAdapter"
-ACCOUNT_FORMS = {"login": "handlers_admin.sign_in.SignInForm"}
+ACCOUNT_FORMS = {
+    "login": "handlers_admin.sign_in.SignInForm",
+    "change_password": "handlers_admin.sign_in.PasswordChangeForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -125,6 +128,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Confirming who you are, before a change to how you sign in: a password or a second factor, never a code by email.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
 # Failed sign-ins: SIGN_IN_FAILURE_LIMIT from one address pause signing in from it for SIGN_IN_PAUSE_MINUTES (the
 # limit django-axes kept before); wrong second-factor codes count against the same address.
 SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
@@ -174,7 +179,10 @@ OIDC_PROVIDER_ID = env.str("OIDC_PROVIDER_ID", default="sso")
 OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="SSO")
 OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
 # Which group gives which role: "ops-admins=admin,ops=editor,staff=viewer"; the most powerful one wins.
-OIDC_ROLES = dict(item.split("=", 1) for item in env.list("OIDC_ROLES", default=[]) if "=" in item)
+OIDC_ROLES = {
+    group.strip(): role.strip()
+    for group, role in (item.split("=", 1) for item in env.list("OIDC_ROLES", default=[]) if "=" in item)
+}
 # Passwords off for everyone but the break-glass admins created with `manage.py create_member`.
 OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
 SOCIALACCOUNT_PROVIDERS = {

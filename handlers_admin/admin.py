@@ -1,4 +1,6 @@
-from allauth.socialaccount.models import SocialApp, SocialToken
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -25,7 +27,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 # The provider is configured from the environment and its tokens are not kept (SOCIALACCOUNT_STORE_TOKENS): rows
-# added here would do nothing.
-for unused in (SocialApp, SocialToken):
+# added here would do nothing. Second factors, sessions and connected accounts are each member's own, managed on
+# their page and /members/: here, their secrets and session keys would be shown, and could be planted.
+for unused in (SocialApp, SocialToken, SocialAccount, Authenticator, UserSession):
     if admin.site.is_registered(unused):
         admin.site.unregister(unused)

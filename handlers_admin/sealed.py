@@ -5,13 +5,19 @@ import base64
 import hashlib
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(f"handlers-admin sealed values\n{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+def _fernet() -> MultiFernet:
+    # Sealed with SECRET_KEY; what was sealed with a key in SECRET_KEY_FALLBACKS can still be read while it is there.
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet(
+        [
+            Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"handlers-admin sealed values\n{key}".encode()).digest()))
+            for key in keys
+        ]
+    )
 
 
 def seal(value: object) -> str:

@@ -2,25 +2,35 @@
 an admin stopped is told so once their password is right, and with OIDC_ONLY only break-glass admins may use a
 password at all."""
 
+import base64
+import logging
+import secrets
+import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.auth_backends import AuthenticationBackend
-from allauth.account.forms import LoginForm
+from allauth.account.forms import ChangePasswordForm, LoginForm
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.stagekit import clear_login
 from allauth.core import context
 from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from handlers_admin import sealed
 from handlers_admin.models import MemberSettings
+
+log = logging.getLogger(__name__)
 
 
 class MemberBackend(AuthenticationBackend):
@@ -37,9 +47,22 @@ class MemberBackend(AuthenticationBackend):
         return user if user is not None and user.is_active else None
 
 
+def is_break_glass(user: User) -> bool:
+    return MemberSettings.objects.filter(user=user, break_glass=True).exists()
+
+
 def may_use_password(user: User) -> bool:
-    """Whether this member may sign in, or change their password, with a password (see OIDC_ONLY)."""
-    return not settings.OIDC_ONLY or MemberSettings.objects.filter(user=user, break_glass=True).exists()
+    """Whether this member may sign in, confirm who they are, or change their password, with a password (see
+    OIDC_ONLY)."""
+    return not settings.OIDC_ONLY or is_break_glass(user)
+
+
+def must_use_provider(user: User) -> bool:
+    """Whether this member may sign in only through the provider: with OIDC_ONLY, and once their account is connected
+    to it, as only the provider's groups give their role at each sign-in. Break-glass accounts never must."""
+    if is_break_glass(user):
+        return False
+    return settings.OIDC_ONLY or SocialAccount.objects.filter(user=user).exists()
 
 
 def _failed(request: HttpRequest | None, username: str) -> None:
@@ -62,9 +85,46 @@ class SignInForm(LoginForm):
         return cleaned
 
 
+class PasswordChangeForm(ChangePasswordForm):
+    def clean(self) -> dict[str, Any]:
+        if not may_use_password(self.user):
+            raise ValidationError(
+                _("Passwords are turned off for this panel: sign in with %(provider)s.")
+                % {"provider": settings.OIDC_PROVIDER_NAME}
+            )
+        return super().clean()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse | None:
+        # A password or a passkey signs in, but not a member whose role only the provider's groups may give.
+        methods = {record.get("method") for record in get_authentication_records(request, user)}
+        if isinstance(user, User) and "socialaccount" not in methods and must_use_provider(user):
+            clear_login(request)
+            _failed(request, user.get_username())
+            message = _("Sign in with %(provider)s: your role here comes from your groups there.") % {
+                "provider": settings.OIDC_PROVIDER_NAME
+            }
+            return render(request, "account/sign_in_refused.html", {"message": message}, status=403)
+        return super().pre_login(request, user, **kwargs)
+
+    def reauthenticate(self, user: AbstractBaseUser, password: str) -> bool:
+        return isinstance(user, User) and may_use_password(user) and super().reauthenticate(user, password)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A member who signed in through the provider moments ago has just shown who they are there: without a
+        password or a factor yet, they could not confirm it here, and could not set up the factor their role asks."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = context.request
+        recent = time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+        return not any(
+            record.get("method") == "socialaccount" and record.get("at", 0) > recent
+            for record in get_authentication_records(request, request.user)
+        )
 
     def respond_user_inactive(self, request: HttpRequest, user: AbstractBaseUser) -> HttpResponse:
         _failed(request, user.get_username())
@@ -118,4 +178,9 @@ class SecondFactorAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         opened = sealed.unseal(encrypted_text)
-        return opened if isinstance(opened, str) else ""
+        if isinstance(opened, str):
+            return opened
+        # Unreadable (another SECRET_KEY, a damaged row): a secret nobody knows, so that no code is accepted. An empty
+        # one would accept the codes anyone can work out from it.
+        log.warning("a second factor of a member could not be read: it must be set up again")
+        return base64.b32encode(secrets.token_bytes(20)).decode()

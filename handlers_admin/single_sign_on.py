@@ -2,12 +2,15 @@
 the provider's groups at every sign-in, someone no group maps gets no access, and the ID token must carry the nonce
 this sign-in sent (allauth's provider sends state and PKCE, but no nonce)."""
 
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, _build_apps_from_settings
+from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base.constants import AuthProcess
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
@@ -24,6 +27,7 @@ from handlers_admin.audit import member_changed
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import Role, assign_role
 
+log = logging.getLogger(__name__)
 SOURCE = {"source": "single_sign_on"}
 
 
@@ -67,7 +71,14 @@ class NoncedProvider(OpenIDConnectProvider):
         nonce = secrets.token_urlsafe(24)
         auth_params = kwargs.pop("auth_params", None)
         kwargs["auth_params"] = {**(self.get_auth_params() if auth_params is None else auth_params), "nonce": nonce}
-        return super().redirect(request, process, next_url, data, nonce=nonce, **kwargs)
+        try:
+            return super().redirect(request, process, next_url, data, nonce=nonce, **kwargs)
+        except requests.RequestException as e:
+            # The provider's discovery could not be read: it is down or unreachable.
+            log.warning(
+                "single sign-on: %s could not be reached: %s", self.app.settings.get("server_url"), type(e).__name__
+            )
+            return render_authentication_error(request, self, exception=e)
 
 
 def _refused(request: HttpRequest, sociallogin: SocialLogin, message: str) -> ImmediateHttpResponse:
@@ -125,19 +136,23 @@ class SingleSignOnAdapter(DefaultSocialAccountAdapter):
                 % {"provider": provider},
             )
         if sociallogin.state.get("process") == AuthProcess.CONNECT and isinstance(request.user, User):
-            # A signed-in member connects their account at the provider: from now on, its groups give their role.
-            members.set_role(request.user, request.user, role, details=SOURCE)
+            # A signed-in member connects their account at the provider: from now on, its groups give their role. An
+            # account at the provider already connected to another member is refused by allauth next.
+            if not sociallogin.is_existing or sociallogin.user == request.user:
+                members.set_role(request.user, request.user, role, details=SOURCE)
             return
         if not sociallogin.is_existing and _taken(sociallogin):
-            raise _refused(
-                request,
-                sociallogin,
-                _(
+            if settings.OIDC_ONLY:
+                taken = _(
+                    "The panel already has a member with your name or email address, not connected to %(provider)s. "
+                    "Ask an admin of the panel to remove that member; then sign in again."
+                )
+            else:
+                taken = _(
                     "The panel already has a member with your name or email address. Sign in with your password, "
                     "then connect %(provider)s on your account page; or ask an admin of the panel."
                 )
-                % {"provider": provider},
-            )
+            raise _refused(request, sociallogin, taken % {"provider": provider})
         sociallogin.state["panel_role"] = role.value
         if sociallogin.is_existing:
             members.set_role(sociallogin.user, sociallogin.user, role, details=SOURCE)

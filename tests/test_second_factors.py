@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -184,6 +184,12 @@ def test_an_admin_signed_in_through_single_sign_on_must_set_one_up_too(sso: Prov
     olga = User.objects.get(username="olga")
     assert role_of(olga) == Role.ADMIN and not Authenticator.objects.filter(user=olga).exists()
     assert sends_to_set_up(client.get(PANEL_PAGE))
+    # Just signed in at the provider, with no password or factor to confirm who they are with here: they can set up
+    # the app at once, and then reach the panel.
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    client.post("/accounts/2fa/totp/activate/", {"code": fresh_code(page.context["form"].secret)})
+    assert client.get(PANEL_PAGE).status_code == 200
 
 
 def test_an_admin_signed_in_with_a_password_must_set_one_up(admin_member: User, client: Client, default_roles) -> None:
@@ -376,6 +382,14 @@ def test_the_secret_and_the_recovery_seed_are_kept_encrypted(admin_member: User,
         Authenticator.objects.get(user=admin_member, type=kind).wrap() for kind in ("totp", "recovery_codes")
     )
     assert totp.validate_code(pyotp.TOTP(secret).now()) and recovery.validate_code(codes[0])
-    # With another SECRET_KEY they cannot be read at all.
-    settings.SECRET_KEY = "another-key-" + "x" * 40
-    assert not Authenticator.objects.get(user=admin_member, type="totp").wrap().validate_code(pyotp.TOTP(secret).now())
+    # While the old key is a fallback, they still work; with another key alone they cannot be read, and no code is
+    # accepted: not the app's, nor the one anyone could work out from an empty secret.
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-key-" + "x" * 40, [old_key]
+    assert Authenticator.objects.get(user=admin_member, type="recovery_codes").wrap().validate_code(codes[1])
+    settings.SECRET_KEY_FALLBACKS = []
+    cache.clear()  # allauth refuses a code used in the last 30 seconds, whatever the secret
+    unreadable = Authenticator.objects.get(user=admin_member, type="totp").wrap()
+    assert not unreadable.validate_code(pyotp.TOTP(secret).now())
+    assert not unreadable.validate_code(format_hotp_value(hotp_value("", int(time.time()) // 30)))
+    assert not Authenticator.objects.get(user=admin_member, type="recovery_codes").wrap().validate_code(codes[2])

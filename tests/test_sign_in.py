@@ -166,3 +166,12 @@ def test_with_passwords_off_a_member_cannot_change_theirs(viewer: User, viewer_c
     settings.OIDC_ONLY = True
     page = viewer_client.get(reverse("my_account")).text
     assert reverse("account_change_password") not in page
+
+
+def test_djangos_admin_shows_no_factor_session_or_connected_account(admin_member: User, client: Client) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+    from allauth.usersessions.models import UserSession
+    from django.contrib import admin
+
+    assert not any(admin.site.is_registered(model) for model in (Authenticator, UserSession, SocialAccount))

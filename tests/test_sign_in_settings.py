@@ -75,7 +75,8 @@ def test_the_environment_configures_the_provider() -> None:
             "OIDC_CLIENT_SECRET": "s3cret",
             "OIDC_PROVIDER_NAME": "Keycloak",
             "OIDC_ROLE_CLAIM": "roles",
-            "OIDC_ROLES": "ops-admins=admin,ops=editor,staff=viewer",
+            # Spaces around the names, as people write lists, are not part of them.
+            "OIDC_ROLES": "ops-admins=admin, ops = editor,staff=viewer",
             "OIDC_ONLY": "true",
         }
     )

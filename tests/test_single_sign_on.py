@@ -370,3 +370,46 @@ def test_a_password_member_connects_their_provider_account_and_signs_in_with_it_
     sign_in(later, sso, "alice")
     assert signed_in_as(later) == alice
     assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+
+
+def test_once_connected_a_member_signs_in_only_through_the_provider(sso: Provider) -> None:
+    alice = make_member("alice", Role.ADMIN)
+    alice.socialaccount_set.create(provider="sso", uid="alice")
+    client = Client()
+    response = client.post("/accounts/login/", {"login": "alice", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "Sign in with Acme SSO: your role here comes from your groups there." in response.text
+    assert signed_in_as(client) is None
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.SIGN_IN_FAILED, actor_name="alice").exists()
+    # A break-glass account keeps its password.
+    MemberSettings.objects.create(user=alice, break_glass=True)
+    assert Client().post("/accounts/login/", {"login": "alice", "password": PASSWORD}).status_code == 302
+
+
+def test_a_provider_that_cannot_be_reached_is_said_so(db, settings) -> None:
+    settings.OIDC_SERVER_URL = "http://127.0.0.1:9"
+    app = {"provider_id": "sso", "name": "Acme SSO", "client_id": "panel", "secret": "s", "settings": {}}
+    app["settings"] = {"server_url": settings.OIDC_SERVER_URL}
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [app]}}
+    settings.OIDC_PROVIDER_NAME = "Acme SSO"
+    client = Client()
+    response = client.post(LOGIN)
+    assert response.status_code == 401
+    assert "Signing in with Acme SSO did not work" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_with_passwords_off_a_password_confirms_nothing_and_cannot_be_changed(settings) -> None:
+    settings.OIDC_ONLY = True
+    vera = make_member("vera", Role.EDITOR)
+    client = Client()
+    client.force_login(vera)
+    refused = client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert refused.status_code == 200 and "_auth_user_id" in client.session
+    assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/reauthenticate/")
+    changed = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": "a-new-long-password-42", "password2": "a-new-long-password-42"},
+    )
+    assert "Passwords are turned off for this panel" in changed.text
+    assert User.objects.get(pk=vera.pk).check_password(PASSWORD)
