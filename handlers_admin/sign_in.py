@@ -1,6 +1,6 @@
-"""Signing in with a password, through django-allauth: nobody signs up (admins add members), a member whose signing in
-an admin stopped is told so once their password is right, and with OIDC_ONLY only break-glass admins may use a
-password at all."""
+"""Signing in through django-allauth: nobody signs up (admins add members); a member whose signing in an admin stopped
+is told so once their password is right; with OIDC_ONLY only break-glass accounts use a password, and a member
+connected to the provider signs in only through it; the second factor's code form and the factors kept encrypted."""
 
 import base64
 import logging
@@ -70,6 +70,13 @@ def _failed(request: HttpRequest | None, username: str) -> None:
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
+def _passwords_off() -> ValidationError:
+    return ValidationError(
+        _("Passwords are turned off for this panel: sign in with %(provider)s.")
+        % {"provider": settings.OIDC_PROVIDER_NAME}
+    )
+
+
 class SignInForm(LoginForm):
     user: User | None
 
@@ -78,20 +85,14 @@ class SignInForm(LoginForm):
         if self.user is not None and not may_use_password(self.user):
             _failed(self.request, self.user.get_username())
             self.user = None
-            raise ValidationError(
-                _("Passwords are turned off for this panel: sign in with %(provider)s.")
-                % {"provider": settings.OIDC_PROVIDER_NAME}
-            )
+            raise _passwords_off()
         return cleaned
 
 
 class PasswordChangeForm(ChangePasswordForm):
     def clean(self) -> dict[str, Any]:
         if not may_use_password(self.user):
-            raise ValidationError(
-                _("Passwords are turned off for this panel: sign in with %(provider)s.")
-                % {"provider": settings.OIDC_PROVIDER_NAME}
-            )
+            raise _passwords_off()
         return super().clean()
 
 
