@@ -70,6 +70,13 @@ def _failed(request: HttpRequest | None, username: str) -> None:
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
+def refused(request: HttpRequest, username: str, message: str) -> HttpResponse:
+    """A sign-in refused after the person was known (by the panel or the provider): said in plain words, and in the
+    audit trail as a failed sign-in under `username`."""
+    _failed(request, username)
+    return render(request, "account/sign_in_refused.html", {"message": message}, status=403)
+
+
 def _passwords_off() -> ValidationError:
     return ValidationError(
         _("Passwords are turned off for this panel: sign in with %(provider)s.")
@@ -105,11 +112,10 @@ class AccountAdapter(DefaultAccountAdapter):
         methods = {record.get("method") for record in get_authentication_records(request, user)}
         if isinstance(user, User) and "socialaccount" not in methods and must_use_provider(user):
             clear_login(request)
-            _failed(request, user.get_username())
             message = _("Sign in with %(provider)s: your role here comes from your groups there.") % {
                 "provider": settings.OIDC_PROVIDER_NAME
             }
-            return render(request, "account/sign_in_refused.html", {"message": message}, status=403)
+            return refused(request, user.get_username(), message)
         return super().pre_login(request, user, **kwargs)
 
     def reauthenticate(self, user: AbstractBaseUser, password: str) -> bool:

@@ -16,13 +16,11 @@ from allauth.socialaccount.providers.base.constants import AuthProcess
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from handlers_admin import members
+from handlers_admin import members, sign_in
 from handlers_admin.audit import member_changed
 from handlers_admin.models import AuditEntry
 from handlers_admin.roles import Role, assign_role
@@ -84,9 +82,7 @@ class NoncedProvider(OpenIDConnectProvider):
 def _refused(request: HttpRequest, sociallogin: SocialLogin, message: str) -> ImmediateHttpResponse:
     """A refused sign-in, shown in plain words, and in the audit trail under the name the provider gave."""
     name = str(claims_of(sociallogin).get("preferred_username") or "")
-    user_login_failed.send(sender=__name__, credentials={"username": name}, request=request)
-    page: HttpResponse = render(request, "account/sign_in_refused.html", {"message": message}, status=403)
-    return ImmediateHttpResponse(page)
+    return ImmediateHttpResponse(sign_in.refused(request, name, message))
 
 
 def _taken(sociallogin: SocialLogin) -> bool:

@@ -4,7 +4,6 @@ panel does not use."""
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +20,6 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "sessions": UserSession.objects.filter(user=member).count(),
         "provider_accounts": list(SocialAccount.objects.filter(user=member)),
         "single_sign_on": single_sign_on.is_configured(),
-        "provider_name": settings.OIDC_PROVIDER_NAME,
         "password": member.has_usable_password() and may_use_password(member),
     }
     return render(request, "account/my_account.html", context)

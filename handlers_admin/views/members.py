@@ -1,7 +1,6 @@
 """The team's members, for admins: add one, change a role, stop or allow signing in, reset a password or the second
 factors, remove one."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
@@ -36,8 +35,6 @@ def members_page(
         "new_password": new_password,
         "new_member": new_member if new_password else "",
         "password_reset": reset,
-        "passwords_off": settings.OIDC_ONLY,
-        "provider_name": settings.OIDC_PROVIDER_NAME,
     }
     return render(request, "handlers_admin/members.html", context)
 
